@@ -1,0 +1,62 @@
+# imaging-cloud — every set-up step lives here, so a fresh clone needs only `make up` / `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+NCA := .tools/nca/.installed-$(shell cat tools/judges/requirements-nca.txt | sha1sum | cut -c1-12)
+CHECKOV := .tools/checkov/.installed-$(shell cat tools/judges/requirements-checkov.txt | sha1sum | cut -c1-12)
+OUT ?= out
+STACK ?= dev
+PYTEST_ARGS ?=
+
+.PHONY: help venv judges up render validate test test-unit schemas docs bench clean
+
+help:
+	@echo "make up      - set up and run the main job on the embedded dev stack"
+	@echo "make test    - set up and run the whole test suite"
+	@echo "make render STACK=all - render every production stack offline into $(OUT)/"
+	@echo "make bench   - speed and memory benchmarks (bench/results.json)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+# Third-party judges get their own virtualenvs: their pins conflict with pulumi's.
+$(NCA): tools/judges/requirements-nca.txt
+	$(PYTHON) -m venv .tools/nca
+	.tools/nca/bin/pip install -q -r $<
+	rm -f .tools/nca/.installed-* && touch $@
+
+$(CHECKOV): tools/judges/requirements-checkov.txt
+	$(PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/pip install -q -r $<
+	rm -f .tools/checkov/.installed-* && touch $@
+
+judges: $(NCA) $(CHECKOV)
+
+validate: venv
+	$(BIN)/imaging-cloud validate --stack $(STACK)
+
+render: venv
+	$(BIN)/imaging-cloud render --stack $(STACK) --out $(OUT)/$(STACK) --summary
+
+schemas: venv
+	$(BIN)/imaging-cloud schema
+
+up: venv
+	$(BIN)/imaging-cloud validate --stack dev
+	$(BIN)/imaging-cloud render --stack dev --out $(OUT)/dev --summary
+
+test: venv judges
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: venv
+	$(BIN)/pytest -m "not integration and not orthanc and not judges" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(OUT) .pytest_cache

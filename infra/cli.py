@@ -1,0 +1,154 @@
+"""``imaging-cloud``: validate, render and audit the estate without a cloud.
+
+Exit codes: 0 success, 1 policy violations (audit), 2 invalid input. Invalid input is
+reported as ``file:line: field: message`` lines, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+from infra.model.loader import EstateLoadError, load_estate
+from infra.settings import STACKS_DIR, StackSettings, StackSettingsError
+from infra.stackgraph import production_stacks, stack_names
+
+EXIT_INVALID = 2
+
+
+def _resolve_stacks(stack: str) -> list[str]:
+    if stack == "all":
+        return production_stacks()
+    if stack not in stack_names():
+        raise SystemExit(
+            f"stacks/Pulumi.{stack}.yaml: no such stack (known: all, {', '.join(stack_names())})"
+        )
+    return [stack]
+
+
+def _settings(stack: str) -> StackSettings:
+    import yaml
+
+    config = (yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}).get("config") or {}
+    values = {k.split(":", 1)[1]: str(v) for k, v in config.items() if k.startswith("imaging-cloud:")}
+    return StackSettings.from_values(stack, values)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    failures = 0
+    for stack in _resolve_stacks(args.stack):
+        try:
+            settings = _settings(stack)
+            estate = load_estate(settings.estate_dir)
+            if settings.region is not None and settings.region not in {r.name for r in estate.regions}:
+                raise StackSettingsError(
+                    f"stacks/Pulumi.{stack}.yaml: config.imaging-cloud:region: unknown region {settings.region!r}"
+                )
+        except (StackSettingsError, EstateLoadError) as failure:
+            print(f"{stack}: invalid\n{failure}", file=sys.stderr)
+            failures += 1
+            continue
+        trusts = estate.trusts_in(settings.region) if settings.region else estate.trusts
+        print(f"{stack}: valid ({settings.role}; {len(estate.regions)} regions, {len(trusts)} trusts in scope, "
+              f"{len(estate.sharing_agreements)} sharing agreements)")
+    return EXIT_INVALID if failures else 0
+
+
+def _print_summary(result: dict) -> None:
+    if "error" in result:
+        print(f"{result['stack']}: FAILED\n{result['error']}", file=sys.stderr)
+        return
+    summary = result["summary"]
+    print(f"{result['stack']}: {summary['resources']} resources, {summary['kubernetesObjects']} Kubernetes objects, "
+          f"{len(summary['trusts'])} trusts, clusters: {', '.join(summary['clusters'])}, "
+          f"{summary['protected']} protected")
+
+
+def print_summary_table(result: dict) -> None:
+    summary = result["summary"]
+    print(f"\nStack {result['stack']}")
+    print(f"  clusters: {', '.join(summary['clusters'])}")
+    print(f"  trusts ({len(summary['trusts'])}): {', '.join(summary['trusts'])}")
+    print("  resources by kind:")
+    for kind, count in summary["byKind"].items():
+        print(f"    {count:6d}  {kind}")
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from infra.render import render_stacks
+
+    stacks = _resolve_stacks(args.stack)
+    for stack in stacks:  # fail fast, before starting workers
+        if cmd_validate(argparse.Namespace(stack=stack)) != 0:
+            return EXIT_INVALID
+    overrides = {"asOf": args.as_of} if args.as_of else {}
+    started = time.perf_counter()
+    results = render_stacks(stacks, Path(args.out), overrides, jobs=args.jobs, progress=_print_summary)
+    elapsed = time.perf_counter() - started
+    failed = [r for r in results.values() if "error" in r]
+    if not failed and args.summary:
+        for result in results.values():
+            print_summary_table(result)
+    print(f"rendered {len(results) - len(failed)}/{len(results)} stacks into {args.out} in {elapsed:.1f}s")
+    return EXIT_INVALID if failed else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from infra.model.schemas import write_schemas
+
+    for path in write_schemas(Path(args.out)):
+        print(path)
+    return 0
+
+
+def cmd_order(args: argparse.Namespace) -> int:
+    from infra.stackgraph import deployment_waves
+
+    print(json.dumps(deployment_waves(production_stacks()), indent=1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="imaging-cloud", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", help="validate stack config and estate data")
+    validate.add_argument("--stack", required=True, help="stack name, or 'all' for every production stack")
+    validate.set_defaults(func=cmd_validate)
+
+    render = sub.add_parser("render", help="render a stack offline: manifests + plan.json")
+    render.add_argument("--stack", required=True)
+    render.add_argument("--out", required=True)
+    render.add_argument("--as-of", help="date on which sharing agreements must be live (default today)",
+                        type=lambda s: dt.date.fromisoformat(s).isoformat())
+    render.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    render.add_argument("--summary", action="store_true", help="print resources by kind, trusts, clusters")
+    render.set_defaults(func=cmd_render)
+
+    schema = sub.add_parser("schema", help="export JSON schemas of the estate files")
+    schema.add_argument("--out", default=str(STACKS_DIR / "schemas"))
+    schema.set_defaults(func=cmd_schema)
+
+    order = sub.add_parser("order", help="print the production stacks in deployment waves")
+    order.set_defaults(func=cmd_order)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SystemExit as failure:
+        if isinstance(failure.code, str):
+            print(failure.code, file=sys.stderr)
+            return EXIT_INVALID
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The Pulumi program: read the stack settings and estate, build the stack's layer.
+
+The real engine runs it through ``infra/__main__.py``; the offline renderer runs the
+same function under Pulumi's mock runtime. Invalid input stops it before any resource
+is registered, with the file and field named and no traceback (``pulumi.RunError``).
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from infra.model.loader import EstateLoadError, load_estate
+from infra.settings import StackSettingsError, from_pulumi_config
+from infra.stacks import dev, national, region
+
+LAYERS = {"national": national.build, "region": region.build, "dev": dev.build}
+
+
+def main() -> None:
+    try:
+        settings = from_pulumi_config()
+        estate = load_estate(settings.estate_dir)
+        if settings.region is not None:
+            estate.region(settings.region)
+    except (StackSettingsError, EstateLoadError) as failure:
+        raise pulumi.RunError(f"invalid configuration, nothing was deployed:\n{failure}") from None
+    except KeyError as unknown:
+        raise pulumi.RunError(
+            f"stacks/Pulumi.{pulumi.get_stack()}.yaml: config.imaging-cloud:region: unknown region {unknown}"
+        ) from None
+    LAYERS[settings.role](estate, settings)

@@ -1,0 +1,109 @@
+"""Write a rendered stack: Kubernetes manifests and the ``plan.json`` inventory.
+
+Output is deterministic (no timestamps, sorted keys where order carries no meaning) so
+that a diff between two renders is a review of the change.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import shutil
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.render.runtime import REDACTED, Registration
+
+PLAN_VERSION = 1
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+
+
+def is_kubernetes_object(entry: dict[str, Any]) -> bool:
+    """A registration that is a Kubernetes object (not a provider, component or release)."""
+    inputs = entry["inputs"]
+    return (
+        entry["custom"]
+        and entry["type"].startswith("kubernetes:")
+        and "kind" in inputs
+        and "apiVersion" in inputs
+        and "read" not in entry
+    )
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_.-]+", "_", text)
+
+
+def manifest_path(obj: dict[str, Any]) -> Path:
+    meta = obj.get("metadata") or {}
+    folder = meta.get("namespace") or "_cluster"
+    return Path(_safe(folder)) / f"{_safe(obj['kind'].lower())}-{_safe(meta.get('name', 'unnamed'))}.yaml"
+
+
+def plan_document(stack: str, registrations: list[Registration], outputs: dict[str, Any]) -> dict[str, Any]:
+    resources = [r.as_plan_entry() for r in registrations]
+    secret = set(outputs.get("secret", []))
+    values = {k: (REDACTED if k in secret else v) for k, v in outputs.get("values", {}).items()}
+    return {
+        "planVersion": PLAN_VERSION,
+        "project": "imaging-cloud",
+        "stack": stack,
+        "renderedWith": {
+            "engine": "pulumi mock runtime (offline)",
+            "pulumi": importlib_metadata.version("pulumi"),
+            "pulumi-kubernetes": importlib_metadata.version("pulumi-kubernetes"),
+        },
+        "resources": resources,
+        "outputs": values,
+        "summary": summarise(resources, values),
+    }
+
+
+def summarise(resources: list[dict[str, Any]], outputs: dict[str, Any]) -> dict[str, Any]:
+    kinds = collections.Counter(
+        r["inputs"]["kind"] if is_kubernetes_object(r) else r["type"] for r in resources
+    )
+    clusters = sorted(
+        r["name"].removeprefix("k8s-") for r in resources if r["type"] == K8S_PROVIDER
+    )
+    trusts = sorted(
+        r["inputs"]["metadata"]["annotations"]["imaging.nhs.uk/ods-code"]
+        for r in resources
+        if is_kubernetes_object(r)
+        and r["inputs"]["kind"] == "Namespace"
+        and "imaging.nhs.uk/ods-code" in (r["inputs"]["metadata"].get("annotations") or {})
+    )
+    return {
+        "resources": len(resources),
+        "kubernetesObjects": sum(1 for r in resources if is_kubernetes_object(r)),
+        "byKind": dict(sorted(kinds.items())),
+        "clusters": clusters,
+        "trusts": trusts,
+        "protected": sum(1 for r in resources if r["options"]["protect"]),
+    }
+
+
+def write_stack(out_dir: Path, stack: str, registrations: list[Registration], outputs: dict[str, Any]) -> dict[str, Any]:
+    """Write ``out_dir/manifests/**`` and ``out_dir/plan.json``; return the plan."""
+    plan = plan_document(stack, registrations, outputs)
+    manifests = out_dir / "manifests"
+    if manifests.exists():
+        shutil.rmtree(manifests)
+    manifests.mkdir(parents=True)
+    written: set[Path] = set()
+    for entry in plan["resources"]:
+        if not is_kubernetes_object(entry):
+            continue
+        obj = entry["inputs"]
+        path = manifest_path(obj)
+        if path in written:
+            raise ValueError(f"two objects render to {path}: {entry['urn']}")
+        written.add(path)
+        (manifests / path).parent.mkdir(parents=True, exist_ok=True)
+        (manifests / path).write_text(yaml.safe_dump(obj, sort_keys=False, width=120), encoding="utf-8")
+    (out_dir / "plan.json").write_text(json.dumps(plan, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    return plan

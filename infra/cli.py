@@ -112,6 +112,14 @@ def cmd_order(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_affected(args: argparse.Namespace) -> int:
+    from infra.stackgraph import affected_stacks, deployment_waves
+
+    affected = affected_stacks(args.files)
+    print(json.dumps({"stacks": affected, "waves": deployment_waves(affected) if affected else []}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="imaging-cloud", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     order = sub.add_parser("order", help="print the production stacks in deployment waves")
     order.set_defaults(func=cmd_order)
+
+    affected = sub.add_parser("affected", help="production stacks a set of changed files can alter (JSON)")
+    affected.add_argument("files", nargs="*")
+    affected.set_defaults(func=cmd_affected)
 
     return parser
 

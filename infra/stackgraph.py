@@ -45,3 +45,38 @@ def deployment_waves(stacks: list[str] | None = None) -> list[list[str]]:
         waves.append(ready)
         sorter.done(*ready)
     return waves
+
+
+def affected_stacks(changed_files: list[str]) -> list[str]:
+    """Production stacks a change can alter, for previews on a pull request.
+
+    A region's trust file touches that region's stack and the national stack (its
+    Cluster API object carries the audit policy listing the trust namespaces);
+    agreements touch the regions of both parties; anything else (code, charts,
+    policies, national settings) can touch every stack.
+    """
+    from infra.model.loader import EstateLoadError, load_estate
+    from infra.settings import STACKS_DIR
+
+    stacks = set(production_stacks())
+    regions = {s for s in stacks if s != "national"}
+    affected: set[str] = set()
+    for changed in changed_files:
+        path = changed.replace("\\", "/")
+        if path.startswith("stacks/estate/trusts/"):
+            region = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+            affected |= {"national"} | ({region} & regions)
+        elif path == "stacks/estate/sharing-agreements.yaml":
+            try:
+                estate = load_estate(STACKS_DIR / "estate")
+            except EstateLoadError:
+                return sorted(stacks)
+            for agreement in estate.sharing_agreements:
+                affected |= {estate.trust(agreement.provider).region, estate.trust(agreement.consumer).region}
+        elif path.startswith("stacks/Pulumi.") and path.removeprefix("stacks/Pulumi.").removesuffix(".yaml") in stacks:
+            affected.add(path.removeprefix("stacks/Pulumi.").removesuffix(".yaml"))
+        elif path.startswith(("stacks/estate-dev/", "docs/", "tests/", "bench/")) or path.endswith(".md"):
+            continue
+        else:
+            return sorted(stacks)
+    return sorted(affected & stacks)

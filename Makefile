@@ -10,7 +10,7 @@ OUT ?= out
 STACK ?= dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv judges up render validate test test-unit schemas docs bench clean
+.PHONY: help venv judges test-deps up render validate test test-unit schemas docs bench clean baselines
 
 help:
 	@echo "make up      - set up and run the main job on the embedded dev stack"
@@ -52,7 +52,11 @@ up: venv
 	$(BIN)/imaging-cloud validate --stack dev
 	$(BIN)/imaging-cloud render --stack dev --out $(OUT)/dev --summary
 
-test: venv judges
+# Debian packages the archive and monitoring tests run for real (Orthanc, PostgreSQL, Lua).
+test-deps:
+	bash scripts/install-test-deps.sh
+
+test: venv judges test-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: venv

@@ -112,6 +112,39 @@ def cmd_order(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_guard(args: argparse.Namespace) -> int:
+    """Fail when a render would replace or delete a data-holding resource."""
+    import tempfile
+
+    from infra import guards
+    from infra.render import render_stacks
+
+    stacks = _resolve_stacks(args.stack)
+    with tempfile.TemporaryDirectory() as tmp:
+        overrides = {"asOf": args.as_of} if args.as_of else {}
+        results = render_stacks(stacks, Path(tmp), overrides, jobs=args.jobs)
+        failed = 0
+        for stack, result in results.items():
+            if "error" in result:
+                print(f"{stack}: FAILED\n{result['error']}", file=sys.stderr)
+                return EXIT_INVALID
+            directory = Path(tmp) if len(stacks) == 1 else Path(tmp) / stack
+            plan = json.loads((directory / "plan.json").read_text())
+            if args.update:
+                print(f"{stack}: baseline written to {guards.write_baseline(stack, plan)}")
+                continue
+            problems = guards.check_against_baseline(stack, plan)
+            count = len(guards.data_holding(plan))
+            if problems:
+                failed += 1
+                print(f"{stack}: {len(problems)} data-holding resources at risk", file=sys.stderr)
+                for problem in problems:
+                    print(f"  {problem}", file=sys.stderr)
+            else:
+                print(f"{stack}: {count} data-holding resources, none replaced or deleted")
+    return 1 if failed else 0
+
+
 def cmd_affected(args: argparse.Namespace) -> int:
     from infra.stackgraph import affected_stacks, deployment_waves
 
@@ -143,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     order = sub.add_parser("order", help="print the production stacks in deployment waves")
     order.set_defaults(func=cmd_order)
+
+    guard = sub.add_parser("guard", help="fail if a change would replace or delete data-holding resources")
+    guard.add_argument("--stack", required=True)
+    guard.add_argument("--update", action="store_true", help="write the baselines (deliberate, reviewed)")
+    guard.add_argument("--as-of", type=lambda s: dt.date.fromisoformat(s).isoformat())
+    guard.add_argument("--jobs", type=int, default=None)
+    guard.set_defaults(func=cmd_guard)
 
     affected = sub.add_parser("affected", help="production stacks a set of changed files can alter (JSON)")
     affected.add_argument("files", nargs="*")

@@ -30,6 +30,9 @@ OBJECT_STORE_HTTPS = Port(443, name="s3-https")
 OTLP = Port(4317, name="otlp")
 #: Exchange gateway between regions (HTTPS with mutual TLS).
 EXCHANGE_GATEWAY = Port(8443, name="exchange-mtls")
+#: Ingress gateway container ports (the Service maps 443 -> 8443; non-root cannot bind 443).
+INGRESS_HTTPS = Port(8443, name="https")
+INGRESS_DICOM_TLS = Port(11112, name="dicom-tls")
 #: Kubernetes API server.
 KUBE_API = Port(6443, name="kube-api")
 

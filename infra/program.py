@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pulumi
 
+from infra.helm import ChartRenderError
 from infra.model.loader import EstateLoadError, load_estate
 from infra.settings import StackSettingsError, from_pulumi_config
 from infra.stacks import dev, national, region
@@ -28,4 +29,7 @@ def main() -> None:
         raise pulumi.RunError(
             f"stacks/Pulumi.{pulumi.get_stack()}.yaml: config.imaging-cloud:region: unknown region {unknown}"
         ) from None
-    LAYERS[settings.role](estate, settings)
+    try:
+        LAYERS[settings.role](estate, settings)
+    except ChartRenderError as failure:
+        raise pulumi.RunError(f"invalid chart values, nothing was deployed:\n{failure}") from None

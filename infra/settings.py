@@ -8,6 +8,7 @@ typo fails with the file and key named.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -17,7 +18,8 @@ from infra.model.base import Slug, StrictModel
 
 PROJECT = "imaging-cloud"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-STACKS_DIR = REPO_ROOT / "stacks"
+#: Where stack files and estate data live; benchmarks point it at synthetic estates.
+STACKS_DIR = Path(os.environ.get("IMAGING_CLOUD_STACKS_DIR", REPO_ROOT / "stacks")).resolve()
 #: Pod Security Standards version pinned in namespace labels (the clusters' minor).
 POD_SECURITY_VERSION = "v1.33"
 
@@ -35,6 +37,7 @@ class StackSettings(StrictModel):
     estate: str = Field(default="estate", pattern=r"^[a-z0-9][-a-z0-9/]*$")
     national_stack: str | None = None
     as_of: dt.date | None = None
+    local_control_plane: bool = False
 
     @model_validator(mode="after")
     def _coherent(self) -> StackSettings:
@@ -62,8 +65,9 @@ class StackSettings(StrictModel):
             "estate": values.get("estate") or "estate",
             "national_stack": values.get("nationalStack") or None,
             "as_of": values.get("asOf") or None,
+            "local_control_plane": (values.get("localControlPlane") or "false").lower() == "true",
         }
-        keys = {"role": "role", "region": "region", "estate": "estate", "national_stack": "nationalStack", "as_of": "asOf"}
+        keys = {"role": "role", "region": "region", "estate": "estate", "national_stack": "nationalStack", "as_of": "asOf", "local_control_plane": "localControlPlane"}
         try:
             if raw["as_of"] is not None:
                 raw["as_of"] = dt.date.fromisoformat(raw["as_of"])
@@ -84,5 +88,5 @@ def from_pulumi_config() -> StackSettings:
     import pulumi
 
     config = pulumi.Config(PROJECT)
-    values = {key: config.get(key) or "" for key in ("role", "region", "estate", "nationalStack", "asOf")}
+    values = {key: config.get(key) or "" for key in ("role", "region", "estate", "nationalStack", "asOf", "localControlPlane")}
     return StackSettings.from_values(pulumi.get_stack(), values)

@@ -28,7 +28,11 @@ READ_VERBS = ["get", "list", "watch"]
 def audit_policy(trust_namespaces: list[str]) -> dict[str, Any]:
     """The audit.k8s.io/v1 Policy for a cluster hosting ``trust_namespaces``."""
     rules: list[dict[str, Any]] = [
-        {"level": "None", "users": ["system:kube-proxy"], "verbs": ["watch"]},
+        # kube-proxy's own watches are noise; scoped so a stolen kube-proxy credential
+        # watching secrets or trust namespaces is still logged.
+        {"level": "None", "users": ["system:kube-proxy"], "verbs": ["watch"],
+         "resources": [{"group": "", "resources": ["endpoints", "services", "nodes"]},
+                       {"group": "discovery.k8s.io", "resources": ["endpointslices"]}]},
         {"level": "None", "nonResourceURLs": ["/healthz*", "/livez*", "/readyz*", "/version", "/metrics"]},
         {"level": "Metadata", "resources": SENSITIVE_RESOURCES},
         {"level": "RequestResponse", "resources": [{"group": "", "resources": ["pods/exec", "pods/attach", "pods/portforward"]}]},

@@ -152,7 +152,7 @@ class TrustTenancy(pulumi.ComponentResource):
         )
         firewall.allow_to(
             "allow-to-monitoring-zone",
-            [Peer.namespace_pods(zones["monitoring"].namespace)],
+            [Peer.namespace_pods(zones["monitoring"].namespace, **{"app.kubernetes.io/name": "fluent-bit"})],
             [OTLP],
             "Telemetry to the monitoring zone's collectors",
         )

@@ -19,6 +19,8 @@ from infra.ports import (
     ARCHIVE_DICOM_TLS,
     ARCHIVE_HTTPS,
     CNPG_STATUS,
+    INGRESS_DICOM_TLS,
+    INGRESS_HTTPS,
     KUBE_API,
     OBJECT_STORE_HTTPS,
     OTLP,
@@ -33,9 +35,9 @@ ZONE_POD_SECURITY: dict[str, tuple[str, str]] = {
     "monitoring": ("privileged", "Falco loads eBPF probes and the log shipper reads node log files"),
     "system": ("privileged", "Rook-Ceph OSD and CSI pods need host devices"),
 }
-PUBLIC_HTTPS = Port(443, name="https")
-PUBLIC_DICOM_TLS = Port(11112, name="dicom-tls")
 HUB_INGEST = Port(443, name="hub-mtls")
+#: The telemetry collector (Fluent Bit) in the monitoring zone: the only pods trusts may send to.
+COLLECTOR_POD_LABELS = {"app.kubernetes.io/name": "fluent-bit"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,13 +92,14 @@ class PlatformZones(pulumi.ComponentResource):
             fw.allow_dns()
             fw.allow_within()
             if zone.name == "ingress" and args.trusts:
-                fw.allow_from("allow-from-hospital-networks", hospital_networks, [PUBLIC_HTTPS, PUBLIC_DICOM_TLS],
+                fw.allow_from("allow-from-hospital-networks", hospital_networks, [INGRESS_HTTPS, INGRESS_DICOM_TLS],
                               "DICOMweb and DICOM-TLS from the trusts' registered hospital networks")
                 fw.allow_to("allow-to-trust-archives", trusts, [ARCHIVE_HTTPS, ARCHIVE_DICOM_TLS],
                             "Routes each hospital's traffic to its own trust's archive")
             if zone.name == "monitoring":
                 if args.trusts:
-                    fw.allow_from("allow-telemetry-from-trusts", trusts, [OTLP], "Telemetry from trust workloads")
+                    fw.allow_from("allow-telemetry-from-trusts", trusts, [OTLP], "Telemetry from trust workloads",
+                                  COLLECTOR_POD_LABELS)
                     fw.allow_to("allow-metrics-scrape", trusts, [ARCHIVE_HTTPS], "Scrape archive metrics")
                 fw.allow_to("allow-to-national-hub", [Peer.network(c) for c in args.hub_networks], [HUB_INGEST],
                             "Events, logs and metrics to the national security hub over mTLS")

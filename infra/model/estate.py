@@ -331,6 +331,12 @@ class NationalHub(StrictModel):
     region: Slug = Field(description="Region whose data centre hosts the hub.")
     management_cluster: Cluster = Field(description="Cluster API management cluster (brought, 'existing').")
     registry: Hostname = Field(description="Approved national container registry (a mirror).")
+    registry_networks: list[Cidr] = Field(
+        min_length=1, description="Networks of the registry mirror (agents pull rules and vulnerability data)."
+    )
+    object_store_endpoint: str = Field(
+        pattern=r"^https://", description="S3 endpoint of the hub's immutable audit storage."
+    )
     oidc: OidcSettings
     security: SecurityHub
 

@@ -25,6 +25,9 @@ from infra.model.estate import (
     TrustFile,
 )
 
+#: libyaml's parser when PyYAML has it (it does on the supported platforms), else Python's.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 ESTATE_FILE = "estate.yaml"
 REGIONS_FILE = "regions.yaml"
 AGREEMENTS_FILE = "sharing-agreements.yaml"
@@ -75,11 +78,11 @@ class _SourceFile:
         self.path = path
         self.display = display
         self.text = path.read_text(encoding="utf-8")
-        self.data = yaml.safe_load(self.text)
-        self._root = yaml.compose(self.text)
+        self.data = yaml.load(self.text, Loader=_LOADER)
 
     def line_of(self, loc: tuple[str | int, ...]) -> int | None:
-        node = self._root
+        # Composing the node tree costs as much as parsing: only done to report an error.
+        node = yaml.compose(self.text, Loader=_LOADER)
         line = node.start_mark.line + 1 if node is not None else None
         for part in loc:
             if isinstance(node, yaml.MappingNode):

@@ -9,7 +9,9 @@ would receive it, and :mod:`infra.render.writer` turns them into manifests and
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import concurrent.futures
 import dataclasses
 import logging
 from pathlib import Path
@@ -122,6 +124,12 @@ def render_program(
     from pulumi.runtime.sync_await import _sync_await
 
     logging.getLogger("pulumi").setLevel(logging.ERROR)
+    # The SDK sends every registration to the monitor through the loop's default thread
+    # pool. The mock monitor is in-process Python, so extra threads only contend for the
+    # GIL: one worker renders a region ~40% faster (measured: 9.9 s -> 5.8 s, midlands).
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(max_workers=1))
     registrations: list[Registration] = []
     placeholders = {"kubeconfig", "managementKubeconfig"}
 

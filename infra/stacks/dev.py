@@ -21,6 +21,6 @@ def build(estate: Estate, settings: StackSettings) -> None:
     cluster = region.workload_cluster
     provider = cluster_provider(cluster, config.require_secret("kubeconfig"))
     exports = build_cluster_workloads(
-        estate, region.name, cluster, provider, hub_contract(estate), settings.agreements_date
+        estate, region.name, cluster, provider, hub_contract(estate), settings.agreements_date, settings.local_control_plane
     )
     pulumi.export("clusters", {cluster.name: exports})

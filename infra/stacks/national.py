@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from infra.components.cluster import ClusterClassDefinition, WorkloadCluster, WorkloadClusterArgs, cluster_provider
+from infra.components.monitoring import add_security_hub
 from infra.model import Estate
 from infra.settings import PROJECT, StackSettings
 from infra.stacks.contract import hub_contract
@@ -17,6 +18,7 @@ def build(estate: Estate, settings: StackSettings) -> None:
     on_management = pulumi.ResourceOptions(providers={"kubernetes": provider})
 
     cluster_class = ClusterClassDefinition("cluster-class", estate.hub.oidc, on_management)
+    add_security_hub(estate, provider, hub_contract(estate))
     kubeconfigs: dict[str, pulumi.Output[str]] = {}
     clusters: dict[str, dict] = {}
     for region in estate.regions:

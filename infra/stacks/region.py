@@ -28,6 +28,6 @@ def build(estate: Estate, settings: StackSettings) -> None:
             kubeconfig = config.require_secret("kubeconfig")
         provider = cluster_provider(cluster, kubeconfig)
         exports[cluster.name] = build_cluster_workloads(
-            estate, region.name, cluster, provider, hub, settings.agreements_date
+            estate, region.name, cluster, provider, hub, settings.agreements_date, settings.local_control_plane
         )
     pulumi.export("clusters", exports)

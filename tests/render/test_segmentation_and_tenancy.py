@@ -34,6 +34,26 @@ def has_default_deny(policies: list[dict]) -> bool:
     return False
 
 
+def selected_namespaces(peer: dict) -> set[str] | None:
+    """Namespaces a peer's namespaceSelector names (None: the peer has no such selector).
+
+    Only the API-server-owned ``kubernetes.io/metadata.name`` label may be used, with
+    ``matchLabels`` or an ``In`` expression; anything else fails the assertion.
+    """
+    selector = peer.get("namespaceSelector")
+    if selector is None:
+        return None
+    names: set[str] = set()
+    assert set(selector) <= {"matchLabels", "matchExpressions"} and selector, selector
+    for key, value in (selector.get("matchLabels") or {}).items():
+        assert key == NAMESPACE_NAME_LABEL, selector
+        names.add(value)
+    for expression in selector.get("matchExpressions") or []:
+        assert expression["key"] == NAMESPACE_NAME_LABEL and expression["operator"] == "In", selector
+        names |= set(expression["values"])
+    return names
+
+
 def peers(policy: dict) -> list[dict]:
     spec = policy["spec"]
     found = []
@@ -61,11 +81,8 @@ def test_namespace_selectors_use_only_the_metadata_name_label(rendered_dev, rend
     for stack in [rendered_dev, *rendered_all.values()]:
         for policy in stack.objects("NetworkPolicy"):
             for peer in peers(policy):
-                selector = peer.get("namespaceSelector")
-                if selector is None:
-                    continue
-                assert set(selector) == {"matchLabels"}, policy["metadata"]
-                assert set(selector["matchLabels"]) == {NAMESPACE_NAME_LABEL}, policy["metadata"]
+                names = selected_namespaces(peer)
+                assert names is None or names, policy["metadata"]
 
 
 def cross_trust_flows(stack) -> set[tuple[str, str, str]]:
@@ -78,10 +95,10 @@ def cross_trust_flows(stack) -> set[tuple[str, str, str]]:
         if ns not in trusts:
             continue
         for peer in peers(policy):
-            other = peer.get("namespaceSelector", {}).get("matchLabels", {}).get(NAMESPACE_NAME_LABEL)
-            if other in trusts and other != ns:
-                agreement = policy["metadata"]["labels"].get("imaging.nhs.uk/sharing-agreement", "")
-                flows.add((ns, other, agreement))
+            for other in selected_namespaces(peer) or set():
+                if other in trusts and other != ns:
+                    agreement = policy["metadata"]["labels"].get("imaging.nhs.uk/sharing-agreement", "")
+                    flows.add((ns, other, agreement))
     return flows
 
 

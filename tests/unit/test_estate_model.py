@@ -129,7 +129,7 @@ def test_agreement_naming_an_unknown_trust(broken):
 def test_retention_below_the_legal_minimum(broken):
     d = broken("estate.yaml", lambda e: e["retention_classes"][0].update(years_after_last_contact=5))
     assert errors_of(d) == [
-        "estate.yaml:38: retention_classes[0]: years_after_last_contact is 5, below the legal minimum of 8 "
+        "estate.yaml:41: retention_classes[0]: years_after_last_contact is 5, below the legal minimum of 8 "
         "years for adult imaging (NHS Records Management Code of Practice 2021)"
     ]
 

@@ -1,0 +1,120 @@
+"""values.schema.json: strict, documented, and closed to insecure values."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import helm_python
+import pytest
+
+import vna_archive_harness as h
+
+SCHEMA = json.loads((h.CHART / "values.schema.json").read_text(encoding="utf-8"))
+SCENARIOS = sorted(p.name for p in h.CI_VALUES.glob("*-values.yaml"))
+
+
+@pytest.fixture(scope="module")
+def chart():
+    with helm_python.Chart.load(h.CHART) as loaded:
+        yield loaded
+
+
+@pytest.fixture(scope="module")
+def full() -> dict:
+    return h.load_values("full-values.yaml")
+
+
+def _set(values: dict, path: str, value) -> dict:
+    """A copy of values with `path` (dots; [n] for list items) set to value."""
+    out = copy.deepcopy(values)
+    node = out
+    parts = path.replace("[", ".[").split(".")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        key = int(part[1:-1]) if part.startswith("[") else part
+        if last:
+            node[key] = value
+        else:
+            node = node[key] if isinstance(key, int) else node.setdefault(key, {})
+    return out
+
+
+def _walk(node: dict, where: str = "$"):
+    yield where, node
+    for name, child in node.get("properties", {}).items():
+        yield from _walk(child, f"{where}.{name}")
+    if isinstance(node.get("items"), dict):
+        yield from _walk(node["items"], f"{where}[]")
+
+
+def test_it_should_be_a_draft_07_schema():
+    assert SCHEMA["$schema"] == "http://json-schema.org/draft-07/schema#"
+
+
+def test_it_should_close_every_object_and_describe_every_field():
+    for where, node in _walk(SCHEMA):
+        assert node.get("description"), f"{where} has no description"
+        if node.get("type") == "object":
+            assert node.get("additionalProperties") is False, f"{where} accepts unknown keys"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_it_should_accept_every_ci_scenario(chart, scenario):
+    chart.validate_schema(h.load_values(scenario))
+
+
+def test_it_should_accept_the_chart_defaults(chart):
+    chart.validate_schema({})
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "service", "ingress", "extraEnv", "image.pullSecrets", "securityContext.privileged", "orthanc.registeredUsers",
+        "orthanc.dicom.alwaysAllowStore", "orthanc.tls.dicom.enabled", "orthanc.modalities[0].allowAll",
+        "orthanc.peers[0].password", "orthanc.peers[0].modality.useDicomTls", "postgresql.password",
+        "objectStorage.secretKey", "objectStorage.encryption.enabled", "networkPolicy.enabled",
+        "networkPolicy.egress.extra",
+    ],
+)
+def test_it_should_reject_unknown_keys_at_every_level(chart, full, path):
+    with pytest.raises(helm_python.HelmValuesError, match="additional properties"):
+        chart.validate_schema(_set(full, path, True))
+
+
+INSECURE = [
+    ("image.tag", "latest", "a floating tag"),
+    ("image.digest", "", "an image not pinned by digest"),
+    ("image.digest", "sha256:abc", "a malformed digest"),
+    ("image.registry", "docker.io", "a registry outside the approved national mirrors"),
+    ("image.registry", "registry.imaging.nhs.uk.evil.example", "a look-alike registry host"),
+    ("securityContext.runAsUser", 0, "root"),
+    ("securityContext.runAsGroup", 0, "the root group"),
+    ("securityContext.fsGroup", 0, "root-owned secret files"),
+    ("orthanc.limits.findResults", 0, "unlimited C-FIND/QIDO answers"),
+    ("orthanc.limits.findInstances", 0, "unlimited instance-level answers"),
+    ("orthanc.dicom.port", 104, "a privileged port (needs root or a capability)"),
+    ("orthanc.http.port", 443, "a privileged port (needs root or a capability)"),
+    ("orthanc.modalities[0].host", "0.0.0.0", "a wildcard modality address"),
+    ("orthanc.modalities[0].host", "*", "a wildcard modality address"),
+    ("orthanc.modalities[0].aet", "WAY_TOO_LONG_AE_TITLE", "an AE title over 16 characters"),
+    ("orthanc.peers[0].url", "http://rx1-archive.trust-rx1.svc.cluster.local:8042/", "a peer over plain HTTP"),
+    ("orthanc.peers[1].egress.cidr", "0.0.0.0/0", "egress to the whole internet"),
+    ("objectStorage.endpoint", "http://s3.imaging-storage.svc.cluster.local", "object storage over plain HTTP"),
+    ("networkPolicy.ingress.dicomNamespaces", ["Dicom Router"], "a namespace that is not a DNS label"),
+    ("networkPolicy.ingress.httpNamespaces", ["viewer", "viewer"], "a duplicated namespace"),
+    ("replicaCount", 0, "no archive at all"),
+    ("orthanc.auth.usersSecret.name", "Users_Secret", "an invalid Secret name"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "why"), INSECURE, ids=[f"{p}={v!r}" for p, v, _ in INSECURE])
+def test_it_should_reject_insecure_or_invalid_values(chart, full, path, value, why):
+    with pytest.raises(helm_python.HelmValuesError):
+        chart.validate_schema(_set(full, path, value))
+
+
+def test_it_should_reject_invalid_values_before_rendering(full):
+    with pytest.raises(helm_python.HelmError):
+        h.render(_set(full, "securityContext.runAsUser", 0))

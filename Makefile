@@ -10,7 +10,7 @@ OUT ?= out
 STACK ?= dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv judges test-deps up render validate test test-unit schemas docs bench clean baselines
+.PHONY: help venv judges test-deps up render validate audit guard test test-unit schemas docs bench clean baselines
 
 help:
 	@echo "make up      - set up and run the main job on the embedded dev stack"
@@ -45,6 +45,12 @@ validate: venv
 render: venv
 	$(BIN)/imaging-cloud render --stack $(STACK) --out $(OUT)/$(STACK) --summary
 
+audit: venv
+	$(BIN)/imaging-cloud audit --stack $(STACK) --out $(OUT)/audit-$(STACK)
+
+guard: venv
+	$(BIN)/imaging-cloud guard --stack $(STACK)
+
 schemas: venv
 	$(BIN)/imaging-cloud schema
 
@@ -61,6 +67,16 @@ test: venv judges test-deps
 
 test-unit: venv
 	$(BIN)/pytest -m "not integration and not orthanc and not judges" $(PYTEST_ARGS)
+
+# Speed and memory are measured here, never asserted by tests (docs/performance.md).
+bench: venv judges
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Deliberately refresh the data-loss guard's baselines (review the diff!).
+baselines: venv
+	$(BIN)/imaging-cloud guard --stack dev --update
+	$(BIN)/imaging-cloud guard --stack all --update
 
 clean:
 	rm -rf $(OUT) .pytest_cache

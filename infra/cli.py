@@ -184,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     guard.add_argument("--jobs", type=int, default=None)
     guard.set_defaults(func=cmd_guard)
 
+    from infra.audit import add_audit_parser
+
+    add_audit_parser(sub)
+
     affected = sub.add_parser("affected", help="production stacks a set of changed files can alter (JSON)")
     affected.add_argument("files", nargs="*")
     affected.set_defaults(func=cmd_affected)

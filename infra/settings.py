@@ -21,7 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Where stack files and estate data live; benchmarks point it at synthetic estates.
 STACKS_DIR = Path(os.environ.get("IMAGING_CLOUD_STACKS_DIR", REPO_ROOT / "stacks")).resolve()
 #: Pod Security Standards version pinned in namespace labels (the clusters' minor).
-POD_SECURITY_VERSION = "v1.33"
+POD_SECURITY_VERSION = "v1.35"
 
 
 class StackSettingsError(Exception):

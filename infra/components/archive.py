@@ -36,7 +36,14 @@ TLS_SECRET = "archive-tls"
 STORAGE_KEY_SECRET = "archive-storage-key"
 POSTGRES_IMAGE = "registry.imaging.nhs.uk/mirror/cloudnative-pg/postgresql:17.5-standard-bookworm"
 BUCKET_GUARD_IMAGE = "registry.imaging.nhs.uk/mirror/amazon/aws-cli:2.27.49"
+#: Why images of the platform's own small workloads are pinned by tag, not digest.
+MIRROR_TAG_REASON = (
+    "CKV_K8S_43=pinned to an exact release tag of the national mirror, whose tags are immutable "
+    "(retagging is refused); the digest is recorded by the mirror sync"
+)
 
+#: pg_hba rule placed before the operator's defaults: no unencrypted TCP connection at all.
+NO_PLAINTEXT_CONNECTIONS = "hostnossl all all all reject"
 #: Index database size per trust size (images live in object storage).
 INDEX_STORAGE = {"small": "50Gi", "medium": "200Gi", "large": "1Ti"}
 IMAGES_QUOTA = {"small": "50Ti", "medium": "500Ti", "large": "2Pi"}
@@ -234,8 +241,12 @@ class ArchiveStore(pulumi.ComponentResource):
             "enableSuperuserAccess": False,
             "primaryUpdateStrategy": "unsupervised",
             "bootstrap": {"initdb": {"database": "orthanc", "owner": "orthanc", "dataChecksums": True}},
-            "postgresql": {"parameters": {"ssl_min_protocol_version": "TLSv1.3", "log_connections": "on",
-                                          "log_disconnections": "on"}},
+            "postgresql": {
+                "parameters": {"ssl_min_protocol_version": "TLSv1.3", "log_connections": "on",
+                               "log_disconnections": "on"},
+                # The operator's default rules still accept plain TCP: refuse it first.
+                "pg_hba": [NO_PLAINTEXT_CONNECTIONS],
+            },
             "storage": {"size": INDEX_STORAGE[trust.size], "storageClass": BLOCK_STORAGE_CLASS},
             "walStorage": {"size": "20Gi", "storageClass": BLOCK_STORAGE_CLASS},
             "affinity": {"enablePodAntiAffinity": True, "topologyKey": "kubernetes.io/hostname"},
@@ -304,7 +315,7 @@ class ArchiveStore(pulumi.ComponentResource):
         }
         k8s.batch.v1.CronJob(
             f"{name}-bucket-guard",
-            metadata=metadata("bucket-guard", trust.namespace, labels),
+            metadata=metadata("bucket-guard", trust.namespace, labels, {"checkov.io/skip1": MIRROR_TAG_REASON}),
             spec={
                 "schedule": "17 * * * *",
                 "concurrencyPolicy": "Forbid",
@@ -318,15 +329,21 @@ class ArchiveStore(pulumi.ComponentResource):
                             "name": "bucket-guard",
                             "image": BUCKET_GUARD_IMAGE,
                             "command": ["/bin/sh", "-ec", BUCKET_GUARD_SCRIPT],
-                            "envFrom": [{"configMapRef": {"name": "bucket-protection"}},
-                                        {"secretRef": {"name": IMAGES_BUCKET_CLAIM}}],
-                            "env": [{"name": "HOME", "value": "/tmp"}],
+                            "imagePullPolicy": "Always",
+                            # Credentials as files, read by the script, never in the environment.
+                            "envFrom": [{"configMapRef": {"name": "bucket-protection"}}],
+                            "env": [{"name": "HOME", "value": "/tmp"},
+                                    {"name": "CREDENTIALS_DIR", "value": "/var/run/secrets/bucket"}],
                             "resources": {"requests": {"cpu": "50m", "memory": "64Mi"},
                                           "limits": {"cpu": "200m", "memory": "256Mi"}},
                             "securityContext": container_security,
-                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"},
+                                             {"name": "credentials", "mountPath": "/var/run/secrets/bucket",
+                                              "readOnly": True}],
                         }],
-                        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+                        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                                    {"name": "credentials", "secret": {"secretName": IMAGES_BUCKET_CLAIM,
+                                                                       "defaultMode": 0o440}}],
                     },
                 }}},
             },
@@ -337,6 +354,9 @@ class ArchiveStore(pulumi.ComponentResource):
 #: Idempotent: applying the same lock twice is a no-op; a shorter lock is refused by S3
 #: in COMPLIANCE mode, and the verification step fails the job if anything is weaker.
 BUCKET_GUARD_SCRIPT = """\
+AWS_ACCESS_KEY_ID=$(cat "$CREDENTIALS_DIR/AWS_ACCESS_KEY_ID")
+AWS_SECRET_ACCESS_KEY=$(cat "$CREDENTIALS_DIR/AWS_SECRET_ACCESS_KEY")
+export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 for bucket in $BUCKETS; do
   aws --endpoint-url "$S3_ENDPOINT" s3api put-bucket-versioning --bucket "$bucket" \\
       --versioning-configuration Status=Enabled
@@ -389,6 +409,13 @@ class ArchiveReplica(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=self), DATA_HOLDING),
         )
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+        k8s.core.v1.ResourceQuota(
+            f"{name}-quota",
+            metadata=metadata("replica-quota", ns, labels),
+            spec={"hard": {"requests.cpu": "4", "limits.cpu": "8", "requests.memory": "8Gi", "limits.memory": "16Gi",
+                           "requests.storage": "1Ti", "services.loadbalancers": "0", "services.nodeports": "0"}},
+            opts=in_ns,
+        )
         firewall = NamespaceFirewall(ns, f"{name}-netpol", in_ns, labels)
         firewall.deny_all()
         firewall.allow_dns()
@@ -433,6 +460,8 @@ class ArchiveReplica(pulumi.ComponentResource):
                 "bootstrap": {"recovery": {"source": "origin"}},
                 "replica": {"enabled": True, "source": "origin"},
                 "externalClusters": [origin],
+                "postgresql": {"parameters": {"ssl_min_protocol_version": "TLSv1.3"},
+                               "pg_hba": [NO_PLAINTEXT_CONNECTIONS]},
                 "storage": {"size": "200Gi", "storageClass": BLOCK_STORAGE_CLASS},
                 "resources": {"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
             },

@@ -22,7 +22,7 @@ import yaml
 
 from infra.cluster.audit_policy import audit_policy
 from infra.k8s import REGION_LABEL, metadata
-from infra.model import Cluster, OidcSettings
+from infra.model import Cluster, DataCentre, OidcSettings
 
 CLUSTER_NAMESPACE = "imaging-clusters"
 CLUSTER_CLASS = "nhs-openstack-v1"
@@ -188,6 +188,7 @@ class WorkloadClusterArgs:
     region: str
     trust_namespaces: list[str]
     cluster_class: ClusterClassDefinition
+    datacentre: DataCentre
 
 
 class WorkloadCluster(pulumi.ComponentResource):
@@ -207,7 +208,11 @@ class WorkloadCluster(pulumi.ComponentResource):
             f"{name}-cluster",
             api_version=CAPI,
             kind="Cluster",
-            metadata=metadata(c.name, CLUSTER_NAMESPACE, {REGION_LABEL: args.region}, WAIT_FOR_CONTROL_PLANE),
+            metadata=metadata(c.name, CLUSTER_NAMESPACE, {REGION_LABEL: args.region}, {
+                **WAIT_FOR_CONTROL_PLANE,
+                "imaging.nhs.uk/datacentre": args.datacentre.name,
+                "imaging.nhs.uk/country": args.datacentre.country,
+            }),
             spec={
                 "clusterNetwork": {
                     "pods": {"cidrBlocks": [c.pod_cidr]},

@@ -23,6 +23,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from infra.components.archive import MIRROR_TAG_REASON
 from infra.k8s import ZONE_LABEL, metadata
 from infra.model import Cluster, Trust
 from infra.ports import ARCHIVE_DICOM_TLS, ARCHIVE_HTTPS, EXCHANGE_GATEWAY, INGRESS_DICOM_TLS, INGRESS_HTTPS
@@ -158,7 +159,7 @@ class ZoneGateway(pulumi.ComponentResource):
         annotations = {"pulumi.com/skipAwait": "true"} if args.skip_await else None
         k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=metadata(gateway, args.namespace, labels, annotations),
+            metadata=metadata(gateway, args.namespace, labels, {**(annotations or {}), "checkov.io/skip1": MIRROR_TAG_REASON}),
             spec={
                 "replicas": args.replicas,
                 "selector": {"matchLabels": {"app.kubernetes.io/name": gateway}},
@@ -166,7 +167,7 @@ class ZoneGateway(pulumi.ComponentResource):
                     "metadata": {"labels": labels},
                     "spec": {
                         "automountServiceAccountToken": False,
-                        "securityContext": {"runAsNonRoot": True, "runAsUser": 101, "runAsGroup": 101,
+                        "securityContext": {"runAsNonRoot": True, "runAsUser": 10101, "runAsGroup": 10101,
                                             "seccompProfile": {"type": "RuntimeDefault"}},
                         "topologySpreadConstraints": [{
                             "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
@@ -175,6 +176,7 @@ class ZoneGateway(pulumi.ComponentResource):
                         "containers": [{
                             "name": "envoy",
                             "image": ENVOY_IMAGE,
+                            "imagePullPolicy": "Always",
                             "args": ["--config-path", "/etc/envoy/envoy.yaml", "--log-level", "warn"],
                             "ports": [{"containerPort": p, "name": f"p{p}"} for p in ports],
                             "resources": {"requests": {"cpu": "250m", "memory": "256Mi"},

@@ -57,13 +57,13 @@ def _release(
     chart_values: pulumi.Input[Mapping[str, Any]],
     opts: pulumi.ResourceOptions,
 ) -> k8s.helm.v3.Release:
-    """A pinned Helm release: exact chart version, upstream repository, reviewed values."""
+    """A pinned Helm release: exact chart version from the national OCI mirror (synced from
+    ``chart.repository`` and scanned there), reviewed values."""
     return k8s.helm.v3.Release(
         name,
         name=release_name,
-        chart=chart.name,
+        chart=chart.mirror_reference(),
         version=chart.version,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
         namespace=namespace,
         create_namespace=False,
         values=chart_values,
@@ -118,6 +118,8 @@ class SecurityAgentsArgs:
     #: local control plane says so: it has no kubelet to run them and no chart
     #: repository to fetch them from. Recorded on the component for auditors.
     releases_skipped_because: str | None = None
+    #: How the cluster came to exist ("cluster-api" or "existing"), recorded for the policy.
+    provisioner: str = "cluster-api"
 
 
 class SecurityAgents(pulumi.ComponentResource):
@@ -129,6 +131,7 @@ class SecurityAgents(pulumi.ComponentResource):
         super().__init__("imaging-cloud:monitoring:SecurityAgents", name, {
             "cluster": args.cluster,
             "region": args.region,
+            "provisioner": args.provisioner,
             "releasesInstalled": args.releases_skipped_because is None,
             "releasesSkippedBecause": args.releases_skipped_because or "",
         }, opts)
@@ -235,6 +238,7 @@ def add_security_agents(
             oidc_groups_prefix=estate.hub.oidc.groups_prefix,
             registry_networks=tuple(estate.hub.registry_networks),
             releases_skipped_because=releases_skipped_because,
+            provisioner=cluster.provisioner,
         ),
         pulumi.ResourceOptions(providers={"kubernetes": provider}, depends_on=list(depends_on)),
     )

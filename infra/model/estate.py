@@ -171,7 +171,7 @@ class Cluster(StrictModel):
         default="openstack", description="Cluster API infrastructure provider of the private cloud."
     )
     datacentre: Slug = Field(description="Name of a data centre of the cluster's region.")
-    kubernetes_version: KubernetesVersion = "v1.33.5"
+    kubernetes_version: KubernetesVersion = "v1.35.3"
     control_plane_replicas: Literal[1, 3, 5] = Field(
         default=3, description="Odd, so etcd keeps quorum through the loss of a member."
     )

@@ -49,6 +49,10 @@ class Chart:
     app_version: str
     purpose: str
 
+    def mirror_reference(self, registry: str = "registry.imaging.nhs.uk") -> str:
+        """Where releases fetch the chart: the national registry's OCI mirror of ``repository``."""
+        return f"oci://{registry}/charts/{self.name}"
+
 
 CHARTS: dict[str, Chart] = {
     "falco": Chart("falco", "9.1.1", "https://falcosecurity.github.io/charts", "0.44.1",

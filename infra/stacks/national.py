@@ -30,7 +30,8 @@ def build(estate: Estate, settings: StackSettings) -> None:
             workload = WorkloadCluster(
                 cluster.name,
                 WorkloadClusterArgs(cluster=cluster, region=region.name, trust_namespaces=trusts,
-                                    cluster_class=cluster_class),
+                                    cluster_class=cluster_class,
+                                    datacentre=next(d for d in region.datacentres if d.name == cluster.datacentre)),
                 on_management,
             )
             kubeconfigs[cluster.name] = workload.kubeconfig

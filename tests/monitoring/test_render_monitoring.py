@@ -35,8 +35,9 @@ def test_agents_installed_in_the_monitoring_zone(london_plan):
     assert sorted(found) == sorted([values.RELEASES[k] for k in ("falco", "fluent-bit", "metrics", "trivy")])
     for name, r in found.items():
         inputs = r["inputs"]
-        chart = next(c for c in values.CHARTS.values() if c.name == inputs["chart"])
-        assert inputs["version"] == chart.version and inputs["repositoryOpts"]["repo"] == chart.repository
+        chart = next(c for c in values.CHARTS.values() if c.mirror_reference() == inputs["chart"])
+        assert inputs["chart"].startswith("oci://registry.imaging.nhs.uk/charts/")
+        assert inputs["version"] == chart.version and "repositoryOpts" not in inputs
         assert inputs["namespace"] == "zone-monitoring" and inputs["createNamespace"] is False
         assert isinstance(inputs["values"], dict) and inputs["values"], name
         assert r["parent"].endswith("imaging-cloud:monitoring:SecurityAgents::london-workload-security-agents")

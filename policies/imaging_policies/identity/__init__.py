@@ -1,0 +1,1 @@
+"""Identity: tenants get least privilege and cannot widen it."""

@@ -1,0 +1,1 @@
+"""Isolation: trusts are separated from each other and from the networks around them."""

@@ -1,0 +1,1 @@
+"""Residency: patient images and the services holding them stay in the UK."""

@@ -1,0 +1,1 @@
+"""Secrets: no credential is ever written where it can be read in clear."""

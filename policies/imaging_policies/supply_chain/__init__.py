@@ -1,0 +1,1 @@
+"""Supply chain: software comes only from the approved national registry, pinned."""

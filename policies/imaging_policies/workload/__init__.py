@@ -1,0 +1,1 @@
+"""Workload hardening: every pod meets the Pod Security Standard "restricted"."""

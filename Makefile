@@ -80,3 +80,4 @@ baselines: venv
 
 clean:
 	rm -rf $(OUT) .pytest_cache
+include mk/toolchain.mk

@@ -128,13 +128,16 @@ class SecurityAgents(pulumi.ComponentResource):
     releases: dict[str, k8s.helm.v3.Release]
 
     def __init__(self, name: str, args: SecurityAgentsArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("imaging-cloud:monitoring:SecurityAgents", name, {
+        # Recorded both as inputs (what the offline plan shows) and as outputs (what the
+        # engine hands the policy pack for a component), so both paths judge the same facts.
+        self._facts = {
             "cluster": args.cluster,
             "region": args.region,
             "provisioner": args.provisioner,
             "releasesInstalled": args.releases_skipped_because is None,
             "releasesSkippedBecause": args.releases_skipped_because or "",
-        }, opts)
+        }
+        super().__init__("imaging-cloud:monitoring:SecurityAgents", name, dict(self._facts), opts)
         ns = args.zone_namespace
         child = pulumi.ResourceOptions(parent=self)
 
@@ -172,7 +175,7 @@ class SecurityAgents(pulumi.ComponentResource):
         after_policies = pulumi.ResourceOptions(parent=self, depends_on=firewall.policies)
         if args.releases_skipped_because is not None:
             self.releases = {}
-            self.register_outputs({"releases": {}, "skipped": args.releases_skipped_because})
+            self.register_outputs({**self._facts, "releases": {}})
             return
 
         self.releases = {
@@ -195,7 +198,7 @@ class SecurityAgents(pulumi.ComponentResource):
             # Trivy's ServiceMonitor needs the CRDs the metrics release installs.
             pulumi.ResourceOptions(parent=self, depends_on=[*firewall.policies, self.releases["metrics"]]),
         )
-        self.register_outputs({"releases": {k: r.name for k, r in self.releases.items()}})
+        self.register_outputs({**self._facts, "releases": {k: r.name for k, r in self.releases.items()}})
 
 
 def agreement_consumers(estate: Estate, cluster: Cluster, as_of: dt.date) -> tuple[list[str], list[str]]:

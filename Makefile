@@ -62,7 +62,9 @@ up: venv
 test-deps:
 	bash scripts/install-test-deps.sh
 
-test: venv judges test-deps
+# The integration tests need the toolchain built from Go modules (cached after the first
+# build; cold ~77 min on 2 cores, see README).
+test: venv judges test-deps toolchain
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: venv

@@ -15,7 +15,7 @@ CLUSTER_KUBECONFIG    ?= $(CURDIR)/.local/cluster/kubeconfig
 TOOLCHAIN_ENV = PATH="$(TOOLCHAIN_BIN):$$PATH" PULUMI_HOME="$(TOOLCHAIN_PULUMI_HOME)" \
 	PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
-.PHONY: toolchain toolchain-check toolchain-env cluster-up cluster-down cluster-status cluster-purge
+.PHONY: toolchain toolchain-check toolchain-env cluster-up cluster-down cluster-status cluster-purge up-local down-local
 
 toolchain:
 	PULUMI_HOME="$(TOOLCHAIN_PULUMI_HOME)" scripts/toolchain.sh build
@@ -37,3 +37,17 @@ cluster-status:
 
 cluster-purge:
 	scripts/cluster.sh purge
+
+# The dev stack through the real engine on the local control plane (see scripts/up-local.sh).
+up-local: venv toolchain cluster-up
+	scripts/up-local.sh
+
+# Destroy what up-local created and stop the control plane. Archives are protected: an
+# operator removes one deliberately with `pulumi state unprotect <urn>` first.
+down-local:
+	-PATH="$(TOOLCHAIN_BIN):$$PATH" PULUMI_HOME="$(TOOLCHAIN_PULUMI_HOME)" PULUMI_BACKEND_URL="file://$(CURDIR)/.local/state" \
+	  PULUMI_CONFIG_PASSPHRASE_FILE="$(CURDIR)/.local/dev-passphrase" PULUMI_SKIP_UPDATE_CHECK=true \
+	  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
+	  pulumi destroy --yes -s dev --config-file .local/Pulumi.dev.yaml --non-interactive; \
+	  git checkout -- stacks/Pulumi.dev.yaml 2>/dev/null || true
+	scripts/cluster.sh down

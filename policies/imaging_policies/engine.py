@@ -97,6 +97,8 @@ def _metadata(policy: Policy, level: str) -> dict[str, Any]:
 
 def _resource_validator(policy: Policy):
     def validate(args: pp.ResourceValidationArgs, report_violation) -> None:
+        if not args.props and _custom(args.resource_type):
+            return  # untargeted in a `--target` update: not deployed, nothing to judge
         resource = resource_from_args(args)
         if resource.gk not in policy.applies_to:
             return
@@ -112,7 +114,10 @@ def _resource_validator(policy: Policy):
 
 def _stack_validator(policy: Policy):
     def validate(args: pp.StackValidationArgs, report_violation) -> None:
-        stack = Stack(resource_from_policy_resource(r) for r in args.resources)
+        # In a targeted update (`pulumi up --target`) the engine lists resources it is not
+        # touching and has no state for with empty properties: there is nothing to judge.
+        stack = Stack(resource_from_policy_resource(r) for r in args.resources
+                      if r.props or not _custom(r.resource_type))
         try:
             found = list(policy.stack_check(stack, engine_context()))
         except NotApplicable as skipped:

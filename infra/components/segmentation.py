@@ -107,15 +107,8 @@ class NamespaceFirewall:
         purpose: str,
         pod_labels: dict[str, str] | None = None,
     ) -> k8s.networking.v1.NetworkPolicy:
-        return self._policy(
-            name,
-            {
-                "podSelector": {"matchLabels": dict(pod_labels)} if pod_labels else {},
-                "policyTypes": ["Ingress"],
-                "ingress": [{"from": [p.as_spec() for p in peers], "ports": [p.as_spec() for p in ports]}],
-            },
-            purpose,
-        )
+        """Pods (``pod_labels``, default all) accept ``ports`` from ``peers``."""
+        return self._allow("Ingress", name, peers, ports, purpose, pod_labels)
 
     def allow_to(
         self,
@@ -125,12 +118,17 @@ class NamespaceFirewall:
         purpose: str,
         pod_labels: dict[str, str] | None = None,
     ) -> k8s.networking.v1.NetworkPolicy:
+        """Pods (``pod_labels``, default all) may open ``ports`` on ``peers``."""
+        return self._allow("Egress", name, peers, ports, purpose, pod_labels)
+
+    def _allow(self, direction, name, peers, ports, purpose, pod_labels) -> k8s.networking.v1.NetworkPolicy:
+        rules, side = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
         return self._policy(
             name,
             {
                 "podSelector": {"matchLabels": dict(pod_labels)} if pod_labels else {},
-                "policyTypes": ["Egress"],
-                "egress": [{"to": [p.as_spec() for p in peers], "ports": [p.as_spec() for p in ports]}],
+                "policyTypes": [direction],
+                rules: [{side: [p.as_spec() for p in peers], "ports": [p.as_spec() for p in ports]}],
             },
             purpose,
         )

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from imaging_policies.conventions import ARCHIVE_APP, ARCHIVE_APP_LABEL, NAMESPACE_NAME_LABEL
-from imaging_policies.core import Resource, dig, is_unknown
+from imaging_policies.core import NotApplicable, Resource, dig, is_unknown
 
 WORKLOAD_KINDS = frozenset({
     "Pod", "Deployment.apps", "StatefulSet.apps", "DaemonSet.apps", "ReplicaSet.apps",
@@ -235,6 +235,14 @@ def orthanc_configs(resource: Resource) -> Iterator[tuple[str, dict[str, Any] | 
         if key == "orthanc.json" or (archive and key.endswith(".json")):
             if isinstance(text, str) and not is_unknown(text):
                 yield f"data[{key!r}]", _parse_orthanc(text)
+
+
+def orthanc_configs_or_skip(resource: Resource) -> list[tuple[str, dict[str, Any] | str]]:
+    """:func:`orthanc_configs` for a policy: not applicable when the resource holds none."""
+    configs = list(orthanc_configs(resource))
+    if not configs:
+        raise NotApplicable("holds no Orthanc configuration")
+    return configs
 
 
 # ---- Helm releases ----------------------------------------------------------------------

@@ -10,18 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from imaging_policies.controls import ncsc, ndg
-from imaging_policies.core import Context, NotApplicable, Resource, resource_policy
-from imaging_policies.k8s import orthanc_configs
+from imaging_policies.core import Context, Resource, resource_policy
+from imaging_policies.k8s import orthanc_configs_or_skip
 
 #: Features that turn an API user into someone who runs code or writes files on the server.
 MUST_BE_OFF = ("ExecuteLuaEnabled", "RestApiWriteToFileSystemEnabled", "WebDavEnabled")
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[str]:
-    configs = list(orthanc_configs(resource))
-    if not configs:
-        raise NotApplicable("holds no Orthanc configuration")
-    for path, config in configs:
+    for path, config in orthanc_configs_or_skip(resource):
         if isinstance(config, str):
             yield f"{path} {config}"
             continue

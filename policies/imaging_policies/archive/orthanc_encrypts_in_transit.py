@@ -10,17 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from imaging_policies.controls import ncsc, ndg
-from imaging_policies.core import Context, NotApplicable, Resource, resource_policy
-from imaging_policies.k8s import orthanc_configs
+from imaging_policies.core import Context, Resource, resource_policy
+from imaging_policies.k8s import orthanc_configs_or_skip
 
 REQUIRED_TRUE = ("SslEnabled", "DicomTlsEnabled", "DicomTlsRemoteCertificateRequired")
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[str]:
-    configs = list(orthanc_configs(resource))
-    if not configs:
-        raise NotApplicable("holds no Orthanc configuration")
-    for path, config in configs:
+    for path, config in orthanc_configs_or_skip(resource):
         if isinstance(config, str):
             yield f"{path} {config}"
             continue

@@ -53,7 +53,9 @@ def render_stacks(
     single = len(stacks) == 1
     results: dict[str, dict[str, Any]] = {}
     context = multiprocessing.get_context("spawn")
-    with context.Pool(processes=max(1, jobs)) as pool:
+    # One process per stack (maxtasksperchild=1): the Pulumi runtime keeps its root Stack
+    # resource per process, so a reused worker would parent the next stack to the last one.
+    with context.Pool(processes=max(1, jobs), maxtasksperchild=1) as pool:
         for wave in deployment_waves(sorted(needed)):
             pending = []
             for stack in wave:

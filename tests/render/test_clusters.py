@@ -47,3 +47,10 @@ def test_kubeconfigs_flow_to_region_stacks_as_secrets(rendered_all):
     )
     assert national.plan["outputs"]["kubeconfigs"] == "[secret]"
     assert national.plan["outputs"]["hub"]["contractVersion"] == 1
+
+
+def test_each_stack_is_rendered_in_its_own_runtime(rendered_all):
+    """Every top-level resource is parented to its own stack's root (no runtime reuse)."""
+    for name, stack in rendered_all.items():
+        roots = {r["parent"] for r in stack.resources if r["parent"] and r["parent"].split("::")[2] == "pulumi:pulumi:Stack"}
+        assert roots == {f"urn:pulumi:{name}::imaging-cloud::pulumi:pulumi:Stack::imaging-cloud-{name}"}, name

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): render/audit/verify time, memory, and the SDK floor."""

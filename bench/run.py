@@ -1,0 +1,187 @@
+"""`make bench`: how render, audit and verification scale, against the SDK floor.
+
+Measures, in one run, medians of ``--repeat`` runs (default 3; this is a noisy 2-core
+machine):
+- the national estate: ``render --stack all``, ``audit`` of the result, one region alone;
+- synthetic estates of 25..400 trusts in one stack (cost per trust);
+- the floor: the same registrations with pulumi_kubernetes alone (bench/floor.py);
+- network-config-analyzer on one region's and, region by region, the whole estate's policies;
+- peak memory (max RSS of the process tree, from wait4).
+Writes bench/results.json and docs/performance.png and prints a table. No assertions:
+targets are judged by reading the table (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+NCA = REPO / ".tools" / "nca" / "bin" / "nca"
+AS_OF = "2026-11-27"
+
+
+def timed(cmd: list[str], env: dict | None = None, cwd: Path = REPO) -> tuple[float, float, str]:
+    """Run ``cmd``; return wall seconds, peak RSS in MiB of its process tree, and output."""
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{output[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, output
+
+
+def median_run(cmd: list[str], repeat: int, env: dict | None = None) -> dict:
+    runs = [timed(cmd, env) for _ in range(repeat)]
+    return {"seconds": statistics.median(r[0] for r in runs), "runs": [round(r[0], 2) for r in runs],
+            "peak_rss_mib": max(r[1] for r in runs)}
+
+
+def count_resources(plan: Path) -> int:
+    return len(json.loads(plan.read_text())["resources"])
+
+
+def bench_national(work: Path, repeat: int) -> dict:
+    out = work / "national"
+    render = median_run([str(BIN / "imaging-cloud"), "render", "--stack", "all", "--out", str(out), "--as-of", AS_OF], repeat)
+    per_stack = {p.name: count_resources(p / "plan.json") for p in sorted(out.iterdir()) if (p / "plan.json").exists()}
+    audit = median_run([str(BIN / "imaging-cloud"), "audit", "--stack", "all", "--out", str(work / "audit"),
+                        "--as-of", AS_OF], repeat)
+    region = max((s for s in per_stack if s != "national"), key=per_stack.get)
+    one_region = median_run([str(BIN / "imaging-cloud"), "render", "--stack", region, "--out", str(work / region),
+                             "--as-of", AS_OF], repeat)
+    # The overhead ratio compares like with like: every stack rendered one after the other
+    # in one worker (--jobs 1) against the floor's registrations, also one stack at a time.
+    sequential = median_run([str(BIN / "imaging-cloud"), "render", "--stack", "all", "--jobs", "1",
+                             "--out", str(work / "sequential"), "--as-of", AS_OF], repeat)
+    floors = []
+    for _ in range(repeat):
+        floors.append(sum(timed([sys.executable, "-m", "bench.floor", str(out / stack / "plan.json")])[0]
+                          for stack in per_stack))
+    floor = statistics.median(floors)
+    return {
+        "resources_per_stack": per_stack,
+        "resources_total": sum(per_stack.values()),
+        "render_all": render,
+        "audit_all": audit,
+        "render_plus_audit_seconds": render["seconds"] + audit["seconds"],
+        "largest_region": region,
+        "render_one_region": one_region,
+        "render_all_sequential": sequential,
+        "floor_seconds": floor,
+        "overhead_ratio": sequential["seconds"] / floor,
+    }
+
+
+def bench_nca(work: Path) -> dict:
+    if not NCA.exists():
+        return {"available": False}
+    out = work / "national"
+    results = {}
+    for stack in sorted(p.name for p in out.iterdir() if (p / "manifests").exists()):
+        seconds, rss, output = timed([str(NCA), "--connectivity", "-r", str(out / stack / "manifests"),
+                                      "-o", "csv", "-f", str(work / f"nca-{stack}.csv")])
+        results[stack] = {"seconds": round(seconds, 2), "peak_rss_mib": round(rss)}
+    return {"available": True, "per_region": results,
+            "whole_estate_region_by_region_seconds": round(sum(r["seconds"] for r in results.values()), 2)}
+
+
+def bench_scaling(work: Path, sizes: list[int], repeat: int) -> list[dict]:
+    from bench.synthetic import write_estate
+
+    rows = []
+    for size in sizes:
+        stacks = write_estate(work / f"synthetic-{size}", size)
+        env = {"IMAGING_CLOUD_STACKS_DIR": str(stacks)}
+        out = work / f"synthetic-{size}" / "out"
+        result = median_run([str(BIN / "imaging-cloud"), "render", "--stack", "bench", "--out", str(out),
+                             "--as-of", AS_OF], repeat if size <= 100 else 1, env)
+        resources = count_resources(out / "plan.json")
+        floor = statistics.median(
+            timed([sys.executable, "-m", "bench.floor", str(out / "plan.json")])[0] for _ in range(repeat if size <= 100 else 1)
+        )
+        rows.append({"trusts": size, "resources": resources, "render_seconds": result["seconds"],
+                     "floor_seconds": floor, "peak_rss_mib": result["peak_rss_mib"],
+                     "seconds_per_trust": result["seconds"] / size, "floor_per_trust": floor / size})
+        print(f"  {size:4d} trusts: {resources:6d} resources, render {result['seconds']:6.1f}s, "
+              f"floor {floor:6.1f}s, {result['peak_rss_mib']:.0f} MiB", flush=True)
+    return rows
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    trusts = [r["trusts"] for r in rows]
+    fig, (total, per) = plt.subplots(1, 2, figsize=(10, 4))
+    total.plot(trusts, [r["render_seconds"] for r in rows], "o-", label="render (project)")
+    total.plot(trusts, [r["floor_seconds"] for r in rows], "s--", label="SDK floor")
+    total.set_xlabel("trusts in one stack")
+    total.set_ylabel("seconds")
+    total.set_title("Total render time")
+    total.legend()
+    per.plot(trusts, [r["seconds_per_trust"] * 1000 for r in rows], "o-", label="render (project)")
+    per.plot(trusts, [r["floor_per_trust"] * 1000 for r in rows], "s--", label="SDK floor")
+    per.set_xlabel("trusts in one stack")
+    per.set_ylabel("ms per trust")
+    per.set_ylim(bottom=0)
+    per.set_title("Cost per trust (flat = linear total)")
+    per.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", default="25,50,100,200,400")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="imaging-bench-") as tmp:
+        work = Path(tmp)
+        print("national estate ...", flush=True)
+        national = bench_national(work, args.repeat)
+        print("network-config-analyzer ...", flush=True)
+        nca = bench_nca(work)
+        print("synthetic estates ...", flush=True)
+        scaling = bench_scaling(work, sizes, args.repeat)
+    results = {"machine": {"cores": os.cpu_count()}, "repeat": args.repeat, "national": national, "nca": nca,
+               "scaling": scaling}
+    (REPO / "bench" / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    plot(scaling, REPO / "docs" / "performance.png")
+    from bench.report import write
+
+    write(results)
+    n = national
+    print("\n| measure | value |\n|---|---|")
+    print(f"| resources (all stacks) | {n['resources_total']} |")
+    print(f"| render --stack all (median) | {n['render_all']['seconds']:.1f} s |")
+    print(f"| audit --stack all (median) | {n['audit_all']['seconds']:.1f} s |")
+    print(f"| render + audit | {n['render_plus_audit_seconds']:.1f} s |")
+    print(f"| render {n['largest_region']} ({n['resources_per_stack'][n['largest_region']]} resources) | "
+          f"{n['render_one_region']['seconds']:.1f} s |")
+    print(f"| peak memory (render all) | {n['render_all']['peak_rss_mib']:.0f} MiB |")
+    print(f"| render all, one worker / SDK floor | {n['render_all_sequential']['seconds']:.1f} s / {n['floor_seconds']:.1f} s |")
+    print(f"| overhead ratio | {n['overhead_ratio']:.2f} |")
+    if nca.get("available"):
+        print(f"| nca, region by region (whole estate) | {nca['whole_estate_region_by_region_seconds']} s |")
+    for row in scaling:
+        print(f"| {row['trusts']} trusts: render / floor | {row['render_seconds']:.1f} s / {row['floor_seconds']:.1f} s "
+              f"({row['seconds_per_trust'] * 1000:.0f} ms per trust) |")
+
+
+if __name__ == "__main__":
+    main()

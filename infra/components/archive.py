@@ -417,9 +417,7 @@ class ArchiveReplica(pulumi.ComponentResource):
             opts=in_ns,
         )
         firewall = NamespaceFirewall(ns, f"{name}-netpol", in_ns, labels)
-        firewall.deny_all()
-        firewall.allow_dns()
-        firewall.allow_within()
+        firewall.isolate()
         firewall.allow_from("allow-database-operator", [Peer.namespace_pods(args.system_namespace)],
                             [CNPG_STATUS, POSTGRES], "The PostgreSQL operator manages the replica")
         firewall.allow_to("allow-to-object-store", [Peer.namespace_pods(args.system_namespace)],

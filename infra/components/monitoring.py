@@ -363,9 +363,7 @@ class SecurityHub(pulumi.ComponentResource):
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
 
         firewall = NamespaceFirewall(ns, f"{name}-netpol", in_ns, labels)
-        firewall.deny_all()
-        firewall.allow_dns()
-        firewall.allow_within()
+        firewall.isolate()
         firewall.allow_from(
             "allow-ingest-from-ingress", [Peer.namespace_pods(args.ingress_namespace)],
             [Port(9880, name="ingest"), Port(9090, name="remote-write"), Port(9093, name="alertmanager"),

@@ -74,6 +74,12 @@ class NamespaceFirewall:
         self.policies.append(policy)
         return policy
 
+    def isolate(self) -> None:
+        """The baseline of every platform namespace: deny all, then DNS and in-namespace traffic."""
+        self.deny_all()
+        self.allow_dns()
+        self.allow_within()
+
     def deny_all(self) -> k8s.networking.v1.NetworkPolicy:
         """Default deny for ingress and egress: nothing flows unless allowed below."""
         return self._policy(

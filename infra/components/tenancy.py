@@ -33,6 +33,8 @@ from infra.ports import (
 
 #: Label of the archive pods (set by charts/vna-archive); flows target them precisely.
 ARCHIVE_POD_LABELS = {"app.kubernetes.io/name": "vna-archive"}
+#: The telemetry collector (Fluent Bit) in the monitoring zone: the only pods trusts may send to.
+COLLECTOR_POD_LABELS = {"app.kubernetes.io/name": "fluent-bit"}
 
 #: Quota per trust size. Images live in object storage, so PVC storage is the index
 #: database only. Zero LoadBalancers and NodePorts: see the module docstring.
@@ -133,9 +135,7 @@ class TrustTenancy(pulumi.ComponentResource):
                     f"{args.oidc_groups_prefix}{trust.reader_group}", in_ns)
 
         firewall = NamespaceFirewall(ns, f"{name}-netpol", in_ns, labels)
-        firewall.deny_all()
-        firewall.allow_dns()
-        firewall.allow_within()
+        firewall.isolate()
         firewall.allow_from(
             "allow-from-ingress-zone",
             [Peer.namespace_pods(zones["ingress"].namespace)],
@@ -152,7 +152,7 @@ class TrustTenancy(pulumi.ComponentResource):
         )
         firewall.allow_to(
             "allow-to-monitoring-zone",
-            [Peer.namespace_pods(zones["monitoring"].namespace, **{"app.kubernetes.io/name": "fluent-bit"})],
+            [Peer.namespace_pods(zones["monitoring"].namespace, **COLLECTOR_POD_LABELS)],
             [OTLP],
             "Telemetry to the monitoring zone's collectors",
         )

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.components.segmentation import NamespaceFirewall, Peer
+from infra.components.tenancy import COLLECTOR_POD_LABELS
 from infra.k8s import REGION_LABEL, ZONE_LABEL, metadata
 from infra.model import Cluster, Trust, Zone
 from infra.ports import (
@@ -36,8 +37,6 @@ ZONE_POD_SECURITY: dict[str, tuple[str, str]] = {
     "system": ("privileged", "Rook-Ceph OSD and CSI pods need host devices"),
 }
 HUB_INGEST = Port(443, name="hub-mtls")
-#: The telemetry collector (Fluent Bit) in the monitoring zone: the only pods trusts may send to.
-COLLECTOR_POD_LABELS = {"app.kubernetes.io/name": "fluent-bit"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,9 +87,7 @@ class PlatformZones(pulumi.ComponentResource):
                 pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
                 labels,
             )
-            fw.deny_all()
-            fw.allow_dns()
-            fw.allow_within()
+            fw.isolate()
             if zone.name == "ingress" and args.trusts:
                 fw.allow_from("allow-from-hospital-networks", hospital_networks, [INGRESS_HTTPS, INGRESS_DICOM_TLS],
                               "DICOMweb and DICOM-TLS from the trusts' registered hospital networks")

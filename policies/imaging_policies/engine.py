@@ -45,28 +45,28 @@ def _custom(resource_type: str) -> bool:
     return resource_type.startswith("kubernetes:") or resource_type.startswith("pulumi:providers:")
 
 
-def resource_from_args(args: pp.ResourceValidationArgs) -> Resource:
+def _resource(urn, resource_type, name, props, opts, provider, parent) -> Resource:
+    """A Resource from what pulumi-policy hands a validator (it shows no retainOnDelete and
+    strips secret marking, hence the fixed values)."""
     return Resource(
-        args.urn, args.resource_type, args.name, plain(args.props),
-        protect=bool(args.opts.protect) if args.opts else False,
+        urn, resource_type, name, plain(props),
+        protect=bool(opts.protect) if opts else False,
         retain_on_delete=None,
-        provider=args.provider.urn if args.provider else None,
-        parent=args.opts.parent if args.opts else None,
-        custom=_custom(args.resource_type),
+        provider=provider.urn if provider else None,
+        parent=parent,
+        custom=_custom(resource_type),
         secrets_marked=False,
     )
+
+
+def resource_from_args(args: pp.ResourceValidationArgs) -> Resource:
+    parent = args.opts.parent if args.opts else None
+    return _resource(args.urn, args.resource_type, args.name, args.props, args.opts, args.provider, parent)
 
 
 def resource_from_policy_resource(r: pp.PolicyResource) -> Resource:
-    return Resource(
-        r.urn, r.resource_type, r.name, plain(r.props),
-        protect=bool(r.opts.protect) if r.opts else False,
-        retain_on_delete=None,
-        provider=r.provider.urn if r.provider else None,
-        parent=r.parent.urn if r.parent else None,
-        custom=_custom(r.resource_type),
-        secrets_marked=False,
-    )
+    parent = r.parent.urn if r.parent else None
+    return _resource(r.urn, r.resource_type, r.name, r.props, r.opts, r.provider, parent)
 
 
 def engine_context() -> Context:

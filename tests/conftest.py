@@ -60,3 +60,9 @@ def rendered_all(tmp_path_factory) -> dict[str, RenderedStack]:
     out = tmp_path_factory.mktemp("render-all")
     render("all", out)
     return {p.name: RenderedStack(p) for p in sorted(out.iterdir()) if (p / "plan.json").exists()}
+
+
+@pytest.fixture(scope="session")
+def render_stack():
+    """The CLI render, as a fixture (conftest modules are not importable by name)."""
+    return render

@@ -88,7 +88,7 @@ class Registration:
                 "protect": self.protect,
                 "retainOnDelete": self.retain_on_delete,
                 "deleteBeforeReplace": self.delete_before_replace,
-                "dependsOn": self.depends_on,
+                "dependsOn": sorted(self.depends_on),  # a set: the engine keeps no order
                 "ignoreChanges": self.ignore_changes,
                 "replaceOnChanges": self.replace_on_changes,
                 "deletedWith": self.deleted_with or None,

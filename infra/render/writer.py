@@ -47,7 +47,9 @@ def manifest_path(obj: dict[str, Any]) -> Path:
 
 
 def plan_document(stack: str, registrations: list[Registration], outputs: dict[str, Any]) -> dict[str, Any]:
-    resources = [r.as_plan_entry() for r in registrations]
+    # Registrations arrive in the order the SDK's async runtime completes them, which varies
+    # run to run; URN order makes two renders of the same program byte-identical.
+    resources = sorted((r.as_plan_entry() for r in registrations), key=lambda entry: entry["urn"])
     secret = set(outputs.get("secret", []))
     values = {k: (REDACTED if k in secret else v) for k, v in outputs.get("values", {}).items()}
     return {

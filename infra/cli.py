@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from infra.model.loader import EstateLoadError, load_estate
-from infra.settings import STACKS_DIR, StackSettings, StackSettingsError
+from infra.settings import STACKS_DIR, StackSettingsError, read_stack_settings
 from infra.stackgraph import production_stacks, stack_names
 
 EXIT_INVALID = 2
@@ -30,19 +30,11 @@ def _resolve_stacks(stack: str) -> list[str]:
     return [stack]
 
 
-def _settings(stack: str) -> StackSettings:
-    import yaml
-
-    config = (yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}).get("config") or {}
-    values = {k.split(":", 1)[1]: str(v) for k, v in config.items() if k.startswith("imaging-cloud:")}
-    return StackSettings.from_values(stack, values)
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     failures = 0
     for stack in _resolve_stacks(args.stack):
         try:
-            settings = _settings(stack)
+            settings = read_stack_settings(stack)
             estate = load_estate(settings.estate_dir)
             if settings.region is not None and settings.region not in {r.name for r in estate.regions}:
                 raise StackSettingsError(

@@ -18,13 +18,11 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import yaml
 
+from infra import yamlio
 from infra.settings import REPO_ROOT
 
 CHARTS_DIR = REPO_ROOT / "charts"
-#: libyaml's parser: the pure-Python one took half of a region's render time.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: apiVersion group -> pulumi_kubernetes module holding its typed classes.
 _GROUP_MODULES = {
@@ -70,7 +68,7 @@ def render_chart(chart: str, values: dict[str, Any], release: str, namespace: st
     for template in sorted(rendered):
         if not template.endswith((".yaml", ".yml")):
             continue
-        for document in yaml.load_all(rendered[template], Loader=_LOADER):
+        for document in yamlio.load_all(rendered[template]):
             if document:
                 objects.append(document)
     return objects

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from infra import yamlio
 from infra.model.base import Slug, StrictModel
 
 PROJECT = "imaging-cloud"
@@ -82,6 +83,14 @@ class StackSettings(StrictModel):
                     lines.append(f"{where}: {prefix}{error['msg'].removeprefix('Value error, ')}")
                 raise StackSettingsError("\n".join(lines)) from None
             raise StackSettingsError(f"{where}: config.{PROJECT}:asOf: {failure}") from None
+
+
+def read_stack_settings(stack: str) -> StackSettings:
+    """Settings straight from ``stacks/Pulumi.<stack>.yaml``, without the Pulumi runtime."""
+    
+    config = (yamlio.load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}).get("config") or {}
+    values = {k.split(":", 1)[1]: str(v) for k, v in config.items() if k.startswith(f"{PROJECT}:")}
+    return StackSettings.from_values(stack, values)
 
 
 def from_pulumi_config() -> StackSettings:

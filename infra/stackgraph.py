@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import graphlib
 
-import yaml
-
+from infra import yamlio
 from infra.settings import PROJECT, STACKS_DIR
 
 DEV_STACKS = {"dev"}
@@ -27,7 +26,7 @@ def dependencies() -> dict[str, set[str]]:
     """stack -> the stacks it reads through StackReference."""
     graph: dict[str, set[str]] = {}
     for stack in stack_names():
-        config = (yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}).get("config") or {}
+        config = (yamlio.load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}).get("config") or {}
         reference = config.get(f"{PROJECT}:nationalStack")
         graph[stack] = {reference.rsplit("/", 1)[-1]} if reference else set()
     return graph

@@ -84,7 +84,7 @@ def load_plans(target: Path) -> list[dict[str, Any]]:
         return [_read_plan(target)]
     if (target / "plan.json").is_file():
         return [_read_plan(target / "plan.json")]
-    found = sorted(p for p in target.glob("*/plan.json") if p.parent.name != "_deps") if target.is_dir() else []
+    found = sorted(target.glob("*/plan.json")) if target.is_dir() else []
     if not found:
         raise AuditInputError(f"{target}: no plan.json (give a file, or a directory rendered by imaging-cloud render)")
     return [_read_plan(p) for p in found]

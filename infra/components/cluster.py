@@ -18,8 +18,8 @@ import json
 
 import pulumi
 import pulumi_kubernetes as k8s
-import yaml
 
+from infra import yamlio
 from infra.cluster.audit_policy import audit_policy
 from infra.k8s import REGION_LABEL, metadata
 from infra.model import Cluster, DataCentre, OidcSettings
@@ -203,7 +203,7 @@ class WorkloadCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: WorkloadClusterArgs, opts: pulumi.ResourceOptions):
         super().__init__("imaging-cloud:cluster:WorkloadCluster", name, None, opts)
         c = args.cluster
-        policy = yaml.safe_dump(audit_policy(args.trust_namespaces), sort_keys=False)
+        policy = yamlio.dump(audit_policy(args.trust_namespaces), sort_keys=False)
         self.cluster = k8s.apiextensions.CustomResource(
             f"{name}-cluster",
             api_version=CAPI,

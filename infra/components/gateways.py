@@ -21,8 +21,8 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import yaml
 
+from infra import yamlio
 from infra.components.archive import MIRROR_TAG_REASON
 from infra.k8s import ZONE_LABEL, metadata
 from infra.model import Cluster, Trust
@@ -150,7 +150,7 @@ class ZoneGateway(pulumi.ComponentResource):
         k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata=metadata(gateway, args.namespace, labels),
-            data={"envoy.yaml": yaml.safe_dump(config, sort_keys=False)},
+            data={"envoy.yaml": yamlio.dump(config, sort_keys=False)},
             opts=child,
         )
         ports = sorted({port for port, routes in args.listeners.values() if routes})

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from infra import yamlio
 from infra.model.base import ODS_CODE_PATTERN
 from infra.model.estate import (
     AgreementsFile,
@@ -26,7 +27,6 @@ from infra.model.estate import (
 )
 
 #: libyaml's parser when PyYAML has it (it does on the supported platforms), else Python's.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 ESTATE_FILE = "estate.yaml"
 REGIONS_FILE = "regions.yaml"
@@ -78,11 +78,11 @@ class _SourceFile:
         self.path = path
         self.display = display
         self.text = path.read_text(encoding="utf-8")
-        self.data = yaml.load(self.text, Loader=_LOADER)
+        self.data = yamlio.load(self.text)
 
     def line_of(self, loc: tuple[str | int, ...]) -> int | None:
         # Composing the node tree costs as much as parsing: only done to report an error.
-        node = yaml.compose(self.text, Loader=_LOADER)
+        node = yaml.compose(self.text, Loader=yamlio.LOADER)
         line = node.start_mark.line + 1 if node is not None else None
         for part in loc:
             if isinstance(node, yaml.MappingNode):

@@ -14,13 +14,10 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from infra import yamlio
 from infra.render.runtime import REDACTED, Registration
 
 PLAN_VERSION = 1
-#: libyaml's emitter (PyYAML ships it): several times faster than the pure-Python one.
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 
 
@@ -108,7 +105,7 @@ def write_stack(out_dir: Path, stack: str, registrations: list[Registration], ou
             raise ValueError(f"two objects render to {path}: {entry['urn']}")
         written.add(path)
         (manifests / path).parent.mkdir(parents=True, exist_ok=True)
-        text = yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, width=120)
+        text = yamlio.dump(obj, sort_keys=False, width=120)
         (manifests / path).write_text(text, encoding="utf-8")
     (out_dir / "plan.json").write_text(json.dumps(plan, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     return plan

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
+from infra import yamlio
 
 RULES_DIR = Path(__file__).resolve().parent
 FALCO_DIR = RULES_DIR / "falco"
@@ -36,7 +36,7 @@ FALCO_GENERATED_LISTS = {
 
 
 def _load_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yamlio.load(path.read_text(encoding="utf-8"))
 
 
 def falco_rule_files() -> dict[str, str]:
@@ -65,7 +65,7 @@ def falco_custom_rules(
 ) -> dict[str, str]:
     """The Falco chart's ``customRules``: generated lists first, then the static rules."""
     header = "# Generated from the estate by infra/monitoring/rules: do not edit.\n"
-    lists = header + yaml.safe_dump(
+    lists = header + yamlio.dump(
         falco_lists(trust_namespaces, same_cluster_consumers, cross_cluster_consumers), sort_keys=False
     )
     files = {FALCO_LISTS_FILE: lists}

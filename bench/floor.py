@@ -9,7 +9,9 @@ bare ``ComponentResource``s. They run under the renderer's own mock runtime
 difference to a render is the project's overhead: estate loading, component logic,
 chart rendering and plan writing.
 
-    python -m bench.floor PLAN.json   -> prints registrations and seconds
+    python -m bench.floor PLAN.json [PLAN.json ...]   -> prints registrations and seconds
+
+Several plans are registered in one process, as one program (the estate's floor).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def _snake(inputs: dict) -> dict:
     return {_CAMEL.sub("_", key).lower(): value for key, value in inputs.items()}
 
 
-def main(plan_path: str) -> None:
+def main(plan_paths: list[str]) -> None:
     started = time.perf_counter()
     import pulumi
     import pulumi_kubernetes as k8s
@@ -37,7 +39,7 @@ def main(plan_path: str) -> None:
 
     from infra.render.runtime import start_offline_runtime
 
-    resources = json.loads(open(plan_path).read())["resources"]
+    resources = [entry for path in plan_paths for entry in json.loads(open(path).read())["resources"]]
     recorded = start_offline_runtime("floor", "floor", {}, [])
 
     def register(index: int, entry: dict, opts: pulumi.ResourceOptions) -> None:
@@ -75,4 +77,4 @@ def main(plan_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

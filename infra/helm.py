@@ -10,7 +10,9 @@ Third-party charts are declared as ``helm.v3.Release`` (see infra/components/mon
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -51,19 +53,44 @@ def _load_chart(path: str):
     return helm_python.Chart.load(path)
 
 
+def _render_templates(chart: str, values: dict[str, Any], release: str, namespace: str) -> dict[str, str]:
+    import helm_python
+
+    try:
+        return _load_chart(str(CHARTS_DIR / chart)).render(values, name=release, namespace=namespace, is_install=True)
+    except helm_python.HelmError as failure:
+        raise ChartRenderError(f"charts/{chart}: {failure}") from None
+
+
+def _request_key(chart: str, values: dict[str, Any], release: str, namespace: str) -> str:
+    return json.dumps([chart, release, namespace, values], sort_keys=True)
+
+
+_started: dict[str, concurrent.futures.Future] = {}
+
+
+@functools.cache
+def _helm_thread() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="helm")
+
+
+def start_rendering(chart: str, values: dict[str, Any], release: str, namespace: str) -> None:
+    """Begin rendering in a background thread; ``render_chart`` with the same arguments
+    collects the result. Helm's Go code runs without Python's lock, so the charts of a
+    region's archives render on the second core while this thread registers resources."""
+    key = _request_key(chart, values, release, namespace)
+    if key not in _started:
+        _started[key] = _helm_thread().submit(_render_templates, chart, values, release, namespace)
+
+
 def render_chart(chart: str, values: dict[str, Any], release: str, namespace: str) -> list[dict[str, Any]]:
     """Render ``charts/<chart>`` with ``values``; return its objects in template order.
 
     The chart's ``values.schema.json`` is enforced by Helm during rendering, so values
     the schema refuses (e.g. storage recycling on) stop the program here.
     """
-    import helm_python
-
-    path = CHARTS_DIR / chart
-    try:
-        rendered = _load_chart(str(path)).render(values, name=release, namespace=namespace, is_install=True)
-    except helm_python.HelmError as failure:
-        raise ChartRenderError(f"charts/{chart}: {failure}") from None
+    started = _started.pop(_request_key(chart, values, release, namespace), None)
+    rendered = started.result() if started else _render_templates(chart, values, release, namespace)
     objects = []
     for template in sorted(rendered):
         if not template.endswith((".yaml", ".yml")):

@@ -13,7 +13,14 @@ from typing import Any
 import yaml
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class DUMPER(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # noqa: N801 - used like PyYAML's names
+    """libyaml's emitter; never anchors/aliases (``&id001``), which manifests must not
+    carry and whose bookkeeping is a tenth of the dump time."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def load(text: str) -> Any:

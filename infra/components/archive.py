@@ -19,7 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.components.storage import BLOCK_STORAGE_CLASS, OBJECT_STORAGE_CLASS, object_store_endpoint
-from infra.helm import register_objects, render_chart
+from infra.helm import register_objects, render_chart, start_rendering
 from infra.k8s import TRUST_LABEL, metadata
 from infra.model import RetentionClass, Trust
 from infra.ports import ARCHIVE_DICOM_TLS, ARCHIVE_HTTPS, EXCHANGE_GATEWAY, EXCHANGE_SERVICE_PORTS
@@ -173,8 +173,18 @@ def chart_values(args: ArchiveStoreArgs) -> dict[str, Any]:
     }
 
 
+#: The chart under charts/ an archive runs, and its Helm release name in each namespace.
+CHART = "vna-archive"
+
+
 class ArchiveStore(pulumi.ComponentResource):
     """One trust's archive: TLS, credentials, index database, buckets, WORM guard, Orthanc."""
+
+    @staticmethod
+    def prepare(args: ArchiveStoreArgs) -> None:
+        """Start rendering the archive chart in the background (see helm.start_rendering);
+        call for every trust before constructing the first store."""
+        start_rendering(CHART, chart_values(args), CHART, args.trust.namespace)
 
     def __init__(self, name: str, args: ArchiveStoreArgs, opts: pulumi.ResourceOptions):
         super().__init__("imaging-cloud:archive:ArchiveStore", name, None, opts)
@@ -277,7 +287,7 @@ class ArchiveStore(pulumi.ComponentResource):
 
         self._bucket_guard(name, trust, worm_days, args, labels)
 
-        objects = render_chart("vna-archive", chart_values(args), "vna-archive", ns)
+        objects = render_chart(CHART, chart_values(args), CHART, ns)
         if args.skip_await:
             for obj in objects:
                 if obj["kind"] in ("Deployment", "StatefulSet", "PodDisruptionBudget", "Service"):

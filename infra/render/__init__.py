@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from infra.stackgraph import dependencies, deployment_waves
 
 #: Imported once by the fork server; every render worker is forked from it with these
 #: already loaded (the SDK's lazily loaded Kubernetes modules alone cost ~2 s a process).
@@ -32,6 +33,7 @@ PRELOAD = [
     "pulumi_kubernetes.policy.v1",
     "pulumi_kubernetes.rbac.v1",
     "pulumi_kubernetes.storage.v1",
+    "infra.render.fork_server",  # last: freezes what the others loaded
 ]
 
 
@@ -39,20 +41,68 @@ class RenderError(Exception):
     """The program refused its input (the message names file and field)."""
 
 
-def _render_one(stack: str, out_dir: str, national_outputs: dict | None, overrides: dict[str, str]) -> dict[str, Any]:
+def _render_one(
+    stack: str, out_dir: str, upstream: str | None, publish: str, overrides: dict[str, str]
+) -> dict[str, Any]:
+    """Render ``stack`` in this worker; hand its outputs to the stacks that read them.
+
+    ``upstream`` is the hand-off file of the stack this one references (None for the
+    national and dev stacks); the wait for it happens only when the program resolves its
+    StackReference, so a region renders its trusts while the national stack finishes.
+    """
     import pulumi
 
     from infra.render.runtime import render_program
     from infra.render.writer import write_stack
 
+    handoff = OutputsHandoff(Path(publish))
     try:
-        registrations, outputs = render_program(stack, national_outputs, overrides)
-    except pulumi.RunError as failure:
-        return {"stack": stack, "error": str(failure)}
-    except FileNotFoundError as failure:
-        return {"stack": stack, "error": str(failure)}
-    plan = write_stack(Path(out_dir), stack, registrations, outputs)
-    return {"stack": stack, "summary": plan["summary"], "outputs": outputs["values"]}
+        try:
+            national = OutputsHandoff(Path(upstream)).wait if upstream else None
+            registrations, outputs = render_program(stack, national, overrides)
+        except (pulumi.RunError, FileNotFoundError, UpstreamFailed) as failure:
+            return {"stack": stack, "error": str(failure)}
+        handoff.publish(outputs["values"])
+        plan = write_stack(Path(out_dir), stack, registrations, outputs)
+        return {"stack": stack, "summary": plan["summary"], "outputs": outputs["values"]}
+    finally:
+        handoff.fail_unless_published()
+
+
+class UpstreamFailed(Exception):
+    pass
+
+
+class OutputsHandoff:
+    """A stack's outputs passed to the workers rendering the stacks that reference it.
+
+    A JSON file in the run's temporary folder, written atomically (rename); a ``.failed``
+    file instead tells the readers not to wait. Secrets are offline placeholders, and the
+    folder is deleted when the run ends.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.failed = path.with_suffix(".failed")
+
+    def publish(self, outputs: dict[str, Any]) -> None:
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(json.dumps(outputs), encoding="utf-8")
+        partial.rename(self.path)
+
+    def fail_unless_published(self) -> None:
+        if not self.path.exists():
+            self.failed.touch()
+
+    def wait(self, timeout: float = 900.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while not self.path.exists():
+            if self.failed.exists():
+                raise UpstreamFailed(f"not rendered: {self.path.stem} failed")
+            if time.monotonic() > deadline:
+                raise UpstreamFailed(f"not rendered: {self.path.stem} did not finish in {timeout:.0f} s")
+            time.sleep(0.02)
+        return json.loads(self.path.read_text(encoding="utf-8"))
 
 
 def _largest_first(wave: list[str]) -> list[str]:
@@ -71,6 +121,14 @@ def _largest_first(wave: list[str]) -> list[str]:
     return sorted(wave, key=lambda stack: (-trusts(stack), stack))
 
 
+def start_workers() -> None:
+    """Start the fork server now (it imports PRELOAD, ~2 s), e.g. while input is validated."""
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+
+
 def render_stacks(
     stacks: list[str],
     out: Path,
@@ -78,44 +136,49 @@ def render_stacks(
     jobs: int | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Render ``stacks`` into ``out`` (``out/<stack>/`` when several), in dependency order.
+    """Render ``stacks`` into ``out`` (``out/<stack>/`` when several).
 
-    Each stack runs in a fresh worker process (the Pulumi runtime is process-global);
-    stacks of one wave run in parallel, largest first. A region stack's StackReference is
-    answered with the outputs of the national stack rendered in the same run, or rendered
-    for it into a temporary folder.
+    Each stack runs in a fresh worker process (the Pulumi runtime is process-global),
+    started in dependency order and, within a wave, largest first. A region stack's
+    StackReference is answered with the outputs of the national stack rendered in the same
+    run (into a temporary folder when it was not asked for), handed over as soon as the
+    national program finishes.
     """
+    from infra.stackgraph import dependencies, deployment_waves
+
     overrides = overrides or {}
-    jobs = jobs or min(len(stacks), os.cpu_count() or 1)
     graph = dependencies()
     needed = set(stacks)
     for stack in stacks:
         needed |= graph.get(stack, set())
+    jobs = jobs or min(len(needed), os.cpu_count() or 1)
     single = len(stacks) == 1
+    order = [stack for wave in deployment_waves(sorted(needed)) for stack in _largest_first(wave)]
     results: dict[str, dict[str, Any]] = {}
+    start_workers()
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
     # One process per stack (maxtasksperchild=1): the Pulumi runtime keeps its root Stack
     # resource per process, so a reused worker would parent the next stack to the last one.
-    with tempfile.TemporaryDirectory(prefix="imaging-cloud-deps-") as deps, \
+    # Tasks start in submission order, so a stack's upstream always starts before it: a
+    # worker waiting for outputs never holds up the stack that produces them.
+    with tempfile.TemporaryDirectory(prefix="imaging-cloud-render-") as scratch, \
             context.Pool(processes=max(1, jobs), maxtasksperchild=1) as pool:
-        for wave in deployment_waves(sorted(needed)):
-            pending = []
-            for stack in _largest_first(wave):
-                upstream = next(iter(graph.get(stack, set())), None)
-                national = results.get(upstream, {}).get("outputs") if upstream else None
-                if upstream and upstream in results and "error" in results[upstream]:
-                    results[stack] = {"stack": stack, "error": f"not rendered: {upstream} failed"}
-                    continue
-                if stack not in stacks:
-                    target = Path(deps) / stack
-                else:
-                    target = out if single else out / stack
-                target.mkdir(parents=True, exist_ok=True)
-                pending.append(pool.apply_async(_render_one, (stack, str(target), national, overrides)))
-            for job in pending:
-                result = job.get()
-                results[result["stack"]] = result
-                if progress and result["stack"] in stacks:
-                    progress(result)
+        handoffs = Path(scratch) / "outputs"
+        handoffs.mkdir()
+        pending = []
+        for stack in order:
+            upstream = next(iter(graph.get(stack, set())), None)
+            if stack not in stacks:
+                target = Path(scratch) / stack
+            else:
+                target = out if single else out / stack
+            target.mkdir(parents=True, exist_ok=True)
+            args = (stack, str(target), str(handoffs / f"{upstream}.json") if upstream else None,
+                    str(handoffs / f"{stack}.json"), overrides)
+            pending.append(pool.apply_async(_render_one, args))
+        for job in pending:
+            result = job.get()
+            results[result["stack"]] = result
+            if progress and result["stack"] in stacks:
+                progress(result)
     return {s: results[s] for s in stacks}

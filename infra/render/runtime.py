@@ -14,6 +14,7 @@ import base64
 import concurrent.futures
 import dataclasses
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,9 @@ SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
 RESOURCE_VALUE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 REDACTED = "[secret]"
+#: What answers a region's StackReference: the national outputs, or a function that
+#: waits for them (see infra.render.OutputsHandoff).
+NationalOutputs = dict[str, Any] | Callable[[], dict[str, Any]] | None
 #: Secret stack config is encrypted for the real engine; offline it is a placeholder.
 OFFLINE_SECRET = "offline-render-placeholder"
 
@@ -142,7 +146,7 @@ def start_offline_runtime(
     stack: str,
     config: dict[str, str],
     secret_keys: list[str],
-    national_outputs: dict[str, Any] | None = None,
+    national_outputs: NationalOutputs = None,
 ) -> list[Registration]:
     """Point the Pulumi SDK of this process at the recording mock monitor.
 
@@ -223,7 +227,9 @@ def start_offline_runtime(
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
             state = dict(args.inputs)
             if args.typ == "pulumi:pulumi:StackReference":
-                state["outputs"] = national_outputs or {}
+                # Called on the monitor's thread: waiting here for a national stack that
+                # is still rendering elsewhere does not stop the program's own code.
+                state["outputs"] = (national_outputs() if callable(national_outputs) else national_outputs) or {}
                 state["secretOutputNames"] = ["kubeconfigs"]
             elif args.typ == "kubernetes:core/v1:Secret" and args.resource_id:
                 # A Secret read at deploy time (e.g. a Cluster API kubeconfig).
@@ -252,7 +258,7 @@ def _resource_id(inputs: dict[str, Any], name: str) -> str:
 
 
 def render_program(
-    stack: str, national_outputs: dict[str, Any] | None = None, overrides: dict[str, str] | None = None
+    stack: str, national_outputs: NationalOutputs = None, overrides: dict[str, str] | None = None
 ) -> tuple[list[Registration], dict[str, Any]]:
     """Run the program of ``stack`` offline; return its registrations and plain outputs.
 

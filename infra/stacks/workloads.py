@@ -97,6 +97,7 @@ def build_cluster_workloads(
 
     live = estate.live_agreements(as_of)
     high_availability = cluster.worker_replicas >= 3
+    archives: dict[str, ArchiveStoreArgs] = {}
     for trust in trusts:
         peers = tuple(
             Peer(estate.trust(a.provider), a.id, tuple(a.services), estate.cluster_of(estate.trust(a.provider)).name != cluster.name)
@@ -106,21 +107,24 @@ def build_cluster_workloads(
             Peer(estate.trust(a.consumer), a.id, tuple(a.services), estate.cluster_of(estate.trust(a.consumer)).name != cluster.name)
             for a in live if a.provider == trust.ods_code
         )
+        archives[trust.ods_code] = ArchiveStoreArgs(
+            trust=trust,
+            retention=estate.retention(trust.retention_class),
+            replica_region=estate.region(region_name).replica_region,
+            system_namespace=zones["system"].namespace,
+            ingress_namespace=zones["ingress"].namespace,
+            monitoring_namespace=zones["monitoring"].namespace,
+            exchange_namespace=zones["exchange"].namespace,
+            peers=peers,
+            consumers=consumers,
+            high_availability=high_availability,
+            skip_await=local_control_plane,
+        )
+        ArchiveStore.prepare(archives[trust.ods_code])
+    for trust in trusts:
         ArchiveStore(
             f"{trust.namespace}-archive",
-            ArchiveStoreArgs(
-                trust=trust,
-                retention=estate.retention(trust.retention_class),
-                replica_region=estate.region(region_name).replica_region,
-                system_namespace=zones["system"].namespace,
-                ingress_namespace=zones["ingress"].namespace,
-                monitoring_namespace=zones["monitoring"].namespace,
-                exchange_namespace=zones["exchange"].namespace,
-                peers=peers,
-                consumers=consumers,
-                high_availability=high_availability,
-                skip_await=local_control_plane,
-            ),
+            archives[trust.ods_code],
             pulumi.ResourceOptions(providers={"kubernetes": provider}, depends_on=[tenancies[trust.ods_code], storage]),
         )
 

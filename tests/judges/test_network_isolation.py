@@ -50,3 +50,38 @@ def test_nothing_leaves_a_trust_for_the_outside_world(dev_connections):
     for row in dev_connections:
         if namespaces(row["src_ns"]) & {"trust-rj1", "trust-rjz", "trust-rp4", "trust-rrv"}:
             assert row["dst_ns"] != "", f"egress to addresses outside the cluster: {row}"
+
+
+REGIONS = ["east-of-england", "london", "midlands", "north-east-and-yorkshire", "north-west", "south-east",
+           "south-west", "wales"]
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_each_production_region_isolates_its_trusts(region, rendered_all, tmp_path_factory, nca_connectivity):
+    """Region by region (each region is its own cluster): the only trust-to-trust
+    connections are archive to archive under a live agreement between two of its trusts."""
+    import datetime as dt
+
+    from infra.model.loader import load_estate
+    from infra.settings import STACKS_DIR
+
+    estate = load_estate(STACKS_DIR / "estate")
+    on = dt.date(2026, 11, 27)  # tests/conftest.py renders as of this date
+    expected = {
+        (estate.trust(a.consumer).namespace, estate.trust(a.provider).namespace)
+        for a in estate.live_agreements(on)
+        if estate.trust(a.consumer).region == region == estate.trust(a.provider).region
+    }
+    rows = nca_connectivity(rendered_all[region].manifests, tmp_path_factory.mktemp("nca") / f"{region}.csv")
+    trusts = {t.namespace for t in estate.trusts_in(region)}
+    cross = set()
+    for row in rows:
+        for s in namespaces(row["src_ns"]) & trusts:
+            for d in namespaces(row["dst_ns"]) & trusts:
+                if s != d:
+                    # nca names the pods by workload or by their labels; both are the archive's
+                    assert "vna-archive" in row["src_pods"] and "vna-archive" in row["dst_pods"], row
+                    cross.add((s, d))
+        if namespaces(row["src_ns"]) & trusts:
+            assert row["dst_ns"] != "", f"egress to addresses outside the cluster: {row}"
+    assert cross == expected

@@ -37,10 +37,6 @@ PRELOAD = [
 ]
 
 
-class RenderError(Exception):
-    """The program refused its input (the message names file and field)."""
-
-
 def _render_one(
     stack: str, out_dir: str, upstream: str | None, publish: str, overrides: dict[str, str]
 ) -> dict[str, Any]:
@@ -70,7 +66,7 @@ def _render_one(
 
 
 class UpstreamFailed(Exception):
-    pass
+    """The stack this one references failed to render (its worker reported the reason)."""
 
 
 class OutputsHandoff:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +61,18 @@ def test_the_floor_registers_as_many_resources_as_the_render(rendered_dev, tmp_p
     assert out.returncode == 0, out.stderr
     # One more: the floor's own provider.
     assert json.loads(out.stdout)["registrations"] == len(rendered_dev.resources) + 1
+
+
+def test_a_region_whose_national_stack_fails_reports_it_instead_of_waiting(tmp_path):
+    # The region's worker starts beside the national one and waits for its outputs; a
+    # failed national render must release it with a clear message.
+    stacks = tmp_path / "stacks"
+    shutil.copytree(REPO / "stacks", stacks)
+    national = stacks / "Pulumi.national.yaml"
+    national.write_text(national.read_text().replace("imaging-cloud:role: national", "imaging-cloud:role: bogus"))
+    code = ("import json, sys; from pathlib import Path; from infra.render import render_stacks; "
+            "print(json.dumps(render_stacks(['wales'], Path(sys.argv[1]))))")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out")], cwd=REPO, capture_output=True,
+                            text=True, timeout=300, env={**os.environ, "IMAGING_CLOUD_STACKS_DIR": str(stacks)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {"wales": {"stack": "wales", "error": "not rendered: national failed"}}

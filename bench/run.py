@@ -1,19 +1,21 @@
 """`make bench`: how render, audit and verification scale, against the SDK floor.
 
-Measures, in one run, medians of ``--repeat`` runs (default 3; this is a noisy 2-core
+Measures, in one run, medians of ``--repeat`` runs (default 5; this is a noisy 2-core
 machine):
 - the national estate: ``render --stack all``, ``audit --plan`` of that render, one region
   alone (the largest), and all stacks in one worker (``--jobs 1``);
 - the floor: the same registrations with the SDKs alone under the same mock runtime
-  (bench/floor.py), the whole estate in one process;
-- synthetic estates of 25..400 trusts in one stack (cost per trust);
+  (bench/floor.py), the whole estate in one process, alternating with the one-worker
+  render; the overhead ratio is the median of the pairs' ratios;
+- synthetic estates of 1 (the fixed cost of a stack) and 25..400 trusts in one stack:
+  the marginal cost per trust (``--scaling-repeat`` runs each, default 3);
 - network-config-analyzer on each region's rendered policies (the whole estate, region by
   region) and, once, on the whole estate as one graph;
 - ``pulumi preview`` with the real engine of ``dev`` and of one region (bench/engine.py),
   when the local toolchain is built;
 - peak memory: the summed RSS of the command's whole process tree, sampled every 200 ms.
-Writes bench/results.json and docs/performance.png and prints a table. No assertions:
-targets are judged by reading the table (docs/performance.md).
+Writes bench/results.json, docs/performance.md and docs/performance.png and prints the
+targets table (bench/report.py judges them from the numbers). No assertions anywhere.
 """
 
 from __future__ import annotations
@@ -86,10 +88,13 @@ def timed(cmd: list[str], env: dict | None = None, cwd: Path = REPO) -> tuple[fl
     return seconds, peak[0], output
 
 
-def median_run(cmd: list[str], repeat: int, env: dict | None = None) -> dict:
-    runs = [timed(cmd, env) for _ in range(repeat)]
+def summarise(runs: list[tuple[float, float, str]]) -> dict:
     return {"seconds": statistics.median(r[0] for r in runs), "runs": [round(r[0], 2) for r in runs],
             "peak_rss_mib": max(r[1] for r in runs)}
+
+
+def median_run(cmd: list[str], repeat: int, env: dict | None = None) -> dict:
+    return summarise([timed(cmd, env) for _ in range(repeat)])
 
 
 def count_resources(plan: Path) -> int:
@@ -108,10 +113,14 @@ def bench_national(work: Path, repeat: int) -> dict:
     one_region = median_run([cli, "render", "--stack", region, "--out", str(work / region), "--as-of", AS_OF], repeat)
     # The overhead ratio compares like with like: one process at a time. Every stack in one
     # worker (--jobs 1), against the floor registering the same resources in one process.
-    sequential = median_run([cli, "render", "--stack", "all", "--jobs", "1", "--out", str(work / "sequential"),
-                             "--as-of", AS_OF], repeat)
+    # Runs alternate (render, floor, render, floor, ...) and the ratio is the median of the
+    # pairs' ratios, so a slow spell of this shared machine lands on both sides of a pair.
     plans = [str(out / stack / "plan.json") for stack in per_stack]
-    floor = median_run([sys.executable, "-m", "bench.floor", *plans], repeat)
+    sequential_cmd = [cli, "render", "--stack", "all", "--jobs", "1", "--out", str(work / "sequential"),
+                      "--as-of", AS_OF]
+    floor_cmd = [sys.executable, "-m", "bench.floor", *plans]
+    pairs = [(timed(sequential_cmd), timed(floor_cmd)) for _ in range(repeat)]
+    sequential, floor = (summarise([pair[side] for pair in pairs]) for side in (0, 1))
     return {
         "resources_per_stack": per_stack,
         "resources_total": sum(per_stack.values()),
@@ -123,7 +132,8 @@ def bench_national(work: Path, repeat: int) -> dict:
         "render_all_sequential": sequential,
         "floor": floor,
         "floor_seconds": floor["seconds"],
-        "overhead_ratio": sequential["seconds"] / floor["seconds"],
+        "overhead_ratios": [round(r[0] / f[0], 3) for r, f in pairs],
+        "overhead_ratio": statistics.median(r[0] / f[0] for r, f in pairs),
     }
 
 
@@ -149,23 +159,44 @@ def bench_nca(work: Path) -> dict:
 
 
 def bench_scaling(work: Path, sizes: list[int], repeat: int) -> list[dict]:
+    """One stack of N trusts per size, render and floor alternating as in bench_national.
+
+    A stack of one trust is measured first: what any stack costs regardless of its trusts
+    (interpreter, SDK imports, the fork server, the stack's shared zones and agents). The
+    marginal cost per trust, ``(t(N) - t(1)) / (N - 1)``, is what must stay flat for the
+    total to be linear; the plain ``t(N) / N`` falls as the fixed cost spreads out.
+    """
     from bench.synthetic import write_estate
 
+    def measure(size: int) -> dict:
+        stacks = write_estate(work / f"synthetic-{size}", size)
+        out = work / f"synthetic-{size}" / "out"
+        render_cmd = [str(BIN / "imaging-cloud"), "render", "--stack", "bench", "--out", str(out), "--as-of", AS_OF]
+        renders, floors = [], []
+        for _ in range(repeat):
+            renders.append(timed(render_cmd, {"IMAGING_CLOUD_STACKS_DIR": str(stacks)}))
+            floors.append(timed([sys.executable, "-m", "bench.floor", str(out / "plan.json")]))
+        render, floor = summarise(renders), summarise(floors)
+        return {"trusts": size, "resources": count_resources(out / "plan.json"), "render_seconds": render["seconds"],
+                "render_runs": render["runs"], "floor_seconds": floor["seconds"], "floor_runs": floor["runs"],
+                "peak_rss_mib": render["peak_rss_mib"]}
+
+    base = measure(1)
+    print(f"     1 trust: {base['resources']:6d} resources, render {base['render_seconds']:6.1f}s, "
+          f"floor {base['floor_seconds']:6.1f}s (fixed cost)", flush=True)
     rows = []
     for size in sizes:
-        stacks = write_estate(work / f"synthetic-{size}", size)
-        env = {"IMAGING_CLOUD_STACKS_DIR": str(stacks)}
-        out = work / f"synthetic-{size}" / "out"
-        result = median_run([str(BIN / "imaging-cloud"), "render", "--stack", "bench", "--out", str(out),
-                             "--as-of", AS_OF], repeat, env)
-        resources = count_resources(out / "plan.json")
-        floor = median_run([sys.executable, "-m", "bench.floor", str(out / "plan.json")], repeat)["seconds"]
-        rows.append({"trusts": size, "resources": resources, "render_seconds": result["seconds"],
-                     "floor_seconds": floor, "peak_rss_mib": result["peak_rss_mib"],
-                     "seconds_per_trust": result["seconds"] / size, "floor_per_trust": floor / size})
-        print(f"  {size:4d} trusts: {resources:6d} resources, render {result['seconds']:6.1f}s, "
-              f"floor {floor:6.1f}s, {result['peak_rss_mib']:.0f} MiB", flush=True)
-    return rows
+        row = measure(size)
+        row.update({
+            "seconds_per_trust": row["render_seconds"] / size,
+            "floor_per_trust": row["floor_seconds"] / size,
+            "marginal_seconds_per_trust": (row["render_seconds"] - base["render_seconds"]) / (size - 1),
+            "floor_marginal_per_trust": (row["floor_seconds"] - base["floor_seconds"]) / (size - 1),
+        })
+        rows.append(row)
+        print(f"  {size:4d} trusts: {row['resources']:6d} resources, render {row['render_seconds']:6.1f}s, "
+              f"floor {row['floor_seconds']:6.1f}s, {row['peak_rss_mib']:.0f} MiB", flush=True)
+    return {"fixed": base, "sizes": rows}
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -182,12 +213,14 @@ def plot(rows: list[dict], path: Path) -> None:
     total.set_ylabel("seconds")
     total.set_title("Total render time")
     total.legend()
-    per.plot(trusts, [r["seconds_per_trust"] * 1000 for r in rows], "o-", label="render (project)")
-    per.plot(trusts, [r["floor_per_trust"] * 1000 for r in rows], "s--", label="SDK floor")
+    per.plot(trusts, [r["marginal_seconds_per_trust"] * 1000 for r in rows], "o-", label="render, marginal")
+    per.plot(trusts, [r["floor_marginal_per_trust"] * 1000 for r in rows], "s--", label="SDK floor, marginal")
+    per.plot(trusts, [r["seconds_per_trust"] * 1000 for r in rows], ":", color="grey",
+             label="render, total ÷ trusts")
     per.set_xlabel("trusts in one stack")
     per.set_ylabel("ms per trust")
     per.set_ylim(bottom=0)
-    per.set_title("Cost per trust (flat = linear total)")
+    per.set_title("Cost per trust beyond a one-trust stack\n(flat = linear total)")
     per.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -195,7 +228,8 @@ def plot(rows: list[dict], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each national-estate measure")
+    parser.add_argument("--scaling-repeat", type=int, default=3, help="runs of each synthetic estate")
     parser.add_argument("--sizes", default="25,50,100,200,400")
     parser.add_argument("--engine-region", default="wales", help="region previewed with the real engine")
     args = parser.parse_args()
@@ -210,33 +244,15 @@ def main() -> None:
         engine = bench_previews(work / "engine", work / "national" / "national" / "plan.json",
                                 args.engine_region, args.repeat)
         print("synthetic estates ...", flush=True)
-        scaling = bench_scaling(work, sizes, args.repeat)
-    results = {"machine": {"cores": os.cpu_count()}, "repeat": args.repeat, "national": national, "nca": nca,
-               "engine": engine, "scaling": scaling}
+        scaling = bench_scaling(work, sizes, args.scaling_repeat)
+    results = {"machine": {"cores": os.cpu_count()}, "repeat": args.repeat, "scaling_repeat": args.scaling_repeat,
+               "national": national, "nca": nca, "engine": engine, "scaling": scaling}
     (REPO / "bench" / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    plot(scaling, REPO / "docs" / "performance.png")
-    from bench.report import write
+    plot(scaling["sizes"], REPO / "docs" / "performance.png")
+    from bench.report import targets_table, write
 
-    write(results)
-    n = national
-    print("\n| measure | value |\n|---|---|")
-    print(f"| resources (all stacks) | {n['resources_total']} |")
-    print(f"| render --stack all (median) | {n['render_all']['seconds']:.1f} s |")
-    print(f"| audit --plan of that render (median) | {n['audit_all']['seconds']:.1f} s |")
-    print(f"| render + audit | {n['render_plus_audit_seconds']:.1f} s |")
-    print(f"| render {n['largest_region']} ({n['resources_per_stack'][n['largest_region']]} resources) | "
-          f"{n['render_one_region']['seconds']:.1f} s |")
-    print(f"| peak memory (render all) | {n['render_all']['peak_rss_mib']:.0f} MiB |")
-    print(f"| render all, one worker / SDK floor | {n['render_all_sequential']['seconds']:.1f} s / {n['floor_seconds']:.1f} s |")
-    print(f"| overhead ratio | {n['overhead_ratio']:.2f} |")
-    if engine.get("available"):
-        print(f"| pulumi preview dev / {engine['region']['stack']} | {engine['dev']['seconds']:.1f} s / "
-              f"{engine['region']['seconds']:.1f} s |")
-    if nca.get("available"):
-        print(f"| nca, region by region (whole estate) | {nca['whole_estate_region_by_region_seconds']} s |")
-    for row in scaling:
-        print(f"| {row['trusts']} trusts: render / floor | {row['render_seconds']:.1f} s / {row['floor_seconds']:.1f} s "
-              f"({row['seconds_per_trust'] * 1000:.0f} ms per trust) |")
+    print(f"\n{targets_table(results)}\n\nwritten: bench/results.json, {write(results).relative_to(REPO)}, "
+          "docs/performance.png")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,6 @@
 """``imaging-cloud audit``: the policy pack, offline, on a stack or a saved plan.
 
-``--stack S`` renders S (``all``: every production stack) exactly as ``imaging-cloud
-render`` does, then evaluates every policy on every resource and on the whole stack;
-``--plan FILE`` evaluates a saved ``plan.json`` (or a directory of rendered stacks).
-Writes ``audit.json``, ``report.md`` and ``report.html`` into ``--out``.
+What it reads and writes: ``infra.audit.arguments.DESCRIPTION``.
 
 Exit codes: 0 no mandatory violation, 1 a mandatory policy is violated, 2 invalid input.
 """
@@ -18,43 +15,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from infra.audit.arguments import add_audit_parser
 from infra.audit.estate import estate_from_stacks
 from infra.audit.pack import Context, enforcement, evaluate_stack, registry, stack_from_plan
 from infra.audit.report import AuditResult, audit_document, html_report, markdown_report
 
 EXIT_INVALID = 2
-SEVERITIES = ("low", "medium", "high", "critical")
 
 
 class AuditInputError(Exception):
     """The audit cannot start (unknown stack, unreadable plan, bad selector)."""
-
-
-def _date(text: str) -> str:
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def add_audit_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``audit`` on the ``imaging-cloud`` sub-command parser."""
-    audit = subparsers.add_parser(
-        "audit",
-        help="evaluate the policy pack offline: a stack (rendered first) or a saved plan.json",
-        description=__doc__.split("\n\n")[1],
-    )
-    source = audit.add_mutually_exclusive_group(required=True)
-    source.add_argument("--stack", help="stack to render and audit, or 'all' for every production stack")
-    source.add_argument("--plan", help="a rendered plan.json, or a directory of rendered stacks")
-    audit.add_argument("--out", required=True, help="directory for audit.json, report.md, report.html")
-    audit.add_argument("--as-of", type=_date, help="date on which sharing agreements must be live (default today)")
-    audit.add_argument("--min-severity", choices=SEVERITIES, help="disable the policies below this severity")
-    audit.add_argument("--level", action="append", default=[], metavar="POLICY=LEVEL",
-                       help="override a policy's level (advisory, mandatory, disabled); repeatable")
-    audit.add_argument("--jobs", type=int, default=None, help="render worker processes (default: cores)")
-    audit.set_defaults(func=cmd_audit)
-    return audit
 
 
 def _levels(pairs: list[str]) -> dict[str, str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import argparse
+import json
+import subprocess
+import sys
 
 from audit_helpers import run_cli
 
@@ -16,7 +17,16 @@ def test_hooks_into_an_imaging_cloud_parser():
     add_audit_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["audit", "--stack", "dev", "--out", "x", "--as-of", "2026-11-27",
                               "--level", "trust-archive-complete=mandatory", "--min-severity", "high"])
-    assert args.func.__name__ == "cmd_audit" and args.as_of == "2026-11-27"
+    assert args.as_of == "2026-11-27" and args.min_severity == "high" and args.stack == "dev"
+    assert args.func.__module__ == "infra.audit.arguments"  # runs infra.audit.run.cmd_audit on call
+
+
+def test_building_the_cli_parser_imports_neither_the_pack_nor_the_sdk():
+    # `render` starts its workers right after parsing: a heavy parser delays every render.
+    probe = "import sys, infra.cli; infra.cli.build_parser(); print(sorted(m for m in sys.modules " \
+            "if m.startswith(('infra.audit.pack', 'infra.audit.run', 'pulumi', 'pydantic'))))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_invalid_input_exits_2(tmp_path):

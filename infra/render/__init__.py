@@ -49,19 +49,21 @@ def _render_one(
     import pulumi
 
     from infra.render.runtime import render_program
-    from infra.render.writer import write_stack
+    from infra.render.writer import ManifestWriter, write_stack
 
     handoff = OutputsHandoff(Path(publish))
+    manifests = ManifestWriter(Path(out_dir))  # written while the program runs
     try:
         try:
             national = OutputsHandoff(Path(upstream)).wait if upstream else None
-            registrations, outputs = render_program(stack, national, overrides)
+            registrations, outputs = render_program(stack, national, overrides, on_record=manifests.add)
         except (pulumi.RunError, FileNotFoundError, UpstreamFailed) as failure:
             return {"stack": stack, "error": str(failure)}
         handoff.publish(outputs["values"])
-        plan = write_stack(Path(out_dir), stack, registrations, outputs)
+        plan = write_stack(Path(out_dir), stack, registrations, outputs, manifests)
         return {"stack": stack, "summary": plan["summary"], "outputs": outputs["values"]}
     finally:
+        manifests.abandon()  # a no-op once committed
         handoff.fail_unless_published()
 
 

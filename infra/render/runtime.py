@@ -147,10 +147,12 @@ def start_offline_runtime(
     config: dict[str, str],
     secret_keys: list[str],
     national_outputs: NationalOutputs = None,
+    on_record: Callable[[Registration], None] | None = None,
 ) -> list[Registration]:
     """Point the Pulumi SDK of this process at the recording mock monitor.
 
-    Returns the list the monitor appends every registration to. The renderer and the
+    Returns the list the monitor appends every registration to; ``on_record`` is called
+    with each one as it arrives (the renderer writes manifests while the program runs). The renderer and the
     benchmark floor (``bench/floor.py``) both start their runtime here, so the floor
     measures exactly the runtime the project renders with.
     """
@@ -188,6 +190,8 @@ def start_offline_runtime(
             read_id=read_id,
         )
         registrations.append(registration)
+        if on_record is not None:
+            on_record(registration)
         return registration
 
     class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -258,9 +262,14 @@ def _resource_id(inputs: dict[str, Any], name: str) -> str:
 
 
 def render_program(
-    stack: str, national_outputs: NationalOutputs = None, overrides: dict[str, str] | None = None
+    stack: str,
+    national_outputs: NationalOutputs = None,
+    overrides: dict[str, str] | None = None,
+    on_record: Callable[[Registration], None] | None = None,
 ) -> tuple[list[Registration], dict[str, Any]]:
     """Run the program of ``stack`` offline; return its registrations and plain outputs.
+
+    ``on_record`` sees each registration as the monitor records it.
 
     Must run in a fresh interpreter (the Pulumi runtime is process-global): the CLI
     runs each stack in its own worker process.
@@ -276,7 +285,7 @@ def render_program(
     for key in secret_keys:
         config.setdefault(key, OFFLINE_SECRET)
     flat = {k: (v if isinstance(v, str) else yamlio.dump(v).strip()) for k, v in config.items()}
-    registrations = start_offline_runtime(PROJECT, stack, flat, secret_keys, national_outputs)
+    registrations = start_offline_runtime(PROJECT, stack, flat, secret_keys, national_outputs, on_record)
 
     from infra.program import main
 

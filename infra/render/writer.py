@@ -7,9 +7,12 @@ that a diff between two renders is a review of the change.
 from __future__ import annotations
 
 import collections
-import concurrent.futures
+import queue
 import re
 import shutil
+import subprocess
+import sys
+import threading
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 import orjson
 
 from infra import yamlio
+from infra.render import file_writer
 from infra.render.runtime import REDACTED, Registration
 
 PLAN_VERSION = 1
@@ -24,15 +28,12 @@ K8S_PROVIDER = "pulumi:providers:kubernetes"
 
 
 def is_kubernetes_object(entry: dict[str, Any]) -> bool:
-    """A registration that is a Kubernetes object (not a provider, component or release)."""
-    inputs = entry["inputs"]
-    return (
-        entry["custom"]
-        and entry["type"].startswith("kubernetes:")
-        and "kind" in inputs
-        and "apiVersion" in inputs
-        and "read" not in entry
-    )
+    """A plan entry that is a Kubernetes object (not a provider, component or release)."""
+    return _is_object(entry["custom"], entry["type"], entry["inputs"], read="read" in entry)
+
+
+def _is_object(custom: bool, type_: str, inputs: dict[str, Any], read: bool) -> bool:
+    return custom and type_.startswith("kubernetes:") and "kind" in inputs and "apiVersion" in inputs and not read
 
 
 _UNSAFE = re.compile(r"[^a-zA-Z0-9_.-]+")
@@ -93,34 +94,127 @@ def summarise(resources: list[dict[str, Any]], outputs: dict[str, Any]) -> dict[
     }
 
 
-def write_stack(out_dir: Path, stack: str, registrations: list[Registration], outputs: dict[str, Any]) -> dict[str, Any]:
-    """Write ``out_dir/manifests/**`` and ``out_dir/plan.json``; return the plan."""
+class ManifestWriter:
+    """Writes each Kubernetes object's manifest while the program is still registering.
+
+    The YAML is written here, as each registration arrives; creating the files (as much
+    time again: ~0.5 ms of kernel time a file here) is left to a child process
+    (``infra.render.file_writer``) on the other core, fed in large chunks by one thread.
+    Threads creating the files themselves would need Python's lock back after every
+    system call and slow the program more than they save (measured: program +25%).
+    Files land in a staging folder that replaces ``manifests/`` only when the whole stack
+    rendered (:meth:`commit`), so a failed render never leaves a half-written folder or
+    one mixing two renders.
+    """
+
+    CHUNK = 256 * 1024  # bytes handed to the child at a time: few wake-ups of the feeder
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.staging = out_dir / ".manifests.partial"
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging.mkdir(parents=True)
+        # The render worker has threads (Helm's Go runtime): spawn, never fork, the child.
+        self._child = subprocess.Popen([sys.executable, "-m", "infra.render.file_writer", str(self.staging)],
+                                       stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._feeder = threading.Thread(target=self._feed, name="manifests", daemon=True)
+        self._feeder.start()
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self._owners: dict[Path, str] = {}  # manifest path -> URN of the object written there
+        self._problems: list[str] = []
+        self._closed = False
+
+    def add(self, registration: Registration) -> None:
+        """Write ``registration``'s manifest if it is a Kubernetes object (called by the
+        recording monitor for every registration, in the order they arrive)."""
+        obj = registration.inputs
+        if not _is_object(registration.custom, registration.type, obj, read=registration.read_id is not None):
+            return
+        path = manifest_path(obj)
+        if path in self._owners:
+            self._problems.append(f"two objects render to {path}: {self._owners[path]} and {registration.urn}")
+            return
+        self._owners[path] = registration.urn
+        text = yamlio.dump(obj, sort_keys=False, width=120).encode("utf-8")
+        self._buffer.append(file_writer.frame(path.as_posix(), text))
+        self._buffered += len(self._buffer[-1])
+        if self._buffered >= self.CHUNK:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        self._chunks.put(b"".join(self._buffer))
+        self._buffer, self._buffered = [], 0
+
+    def _feed(self) -> None:
+        try:
+            while (chunk := self._chunks.get()) is not None:
+                self._child.stdin.write(chunk)
+        except OSError:  # the child stopped early; it says why on stderr (see commit)
+            pass
+        finally:
+            try:
+                self._child.stdin.close()
+            except OSError:
+                pass
+
+    def _close(self) -> str | None:
+        """Send what is left and wait for the child; return its complaint if it failed."""
+        self._closed = True
+        self._hand_over()
+        self._chunks.put(None)
+        self._feeder.join()
+        complaint = self._child.stderr.read().decode("utf-8", "replace").strip()
+        self._child.stderr.close()
+        if self._child.wait() != 0:
+            return complaint or f"the manifest writer exited with {self._child.returncode}"
+        return None
+
+    def commit(self) -> None:
+        """Wait for every file, then swap the staging folder in as ``manifests/``."""
+        failure = self._close()
+        problems = sorted(self._problems) + ([failure] if failure else [])
+        if problems:
+            self.abandon()
+            raise ValueError("; ".join(problems))
+        manifests, previous = self.out_dir / "manifests", self.out_dir / ".manifests.previous"
+        if manifests.exists():
+            shutil.rmtree(previous, ignore_errors=True)
+            manifests.rename(previous)
+        self.staging.rename(manifests)
+        shutil.rmtree(previous, ignore_errors=True)
+
+    def abandon(self) -> None:
+        """Stop writing and remove the staging folder (a no-op after :meth:`commit`)."""
+        if not self._closed:
+            self._closed = True
+            self._child.kill()
+            self._chunks.put(None)
+            self._feeder.join()
+            self._child.wait()
+            self._child.stderr.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def write_stack(
+    out_dir: Path,
+    stack: str,
+    registrations: list[Registration],
+    outputs: dict[str, Any],
+    manifests: ManifestWriter | None = None,
+) -> dict[str, Any]:
+    """Write ``out_dir/manifests/**`` and ``out_dir/plan.json``; return the plan.
+
+    ``manifests`` is the writer that received the registrations while the program ran;
+    without one, every manifest is written now.
+    """
     plan = plan_document(stack, registrations, outputs)
-    manifests = out_dir / "manifests"
-    if manifests.exists():
-        shutil.rmtree(manifests)
-    manifests.mkdir(parents=True)
-    written: set[Path] = set()
-    folders: set[Path] = set()
-    # File creation releases the GIL and can cost more than the YAML (0.5 ms a file on
-    # ext4 with discard): threads write while this thread renders the next manifest.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as io_threads:
-        pending = []
-        for entry in plan["resources"]:
-            if not is_kubernetes_object(entry):
-                continue
-            obj = entry["inputs"]
-            path = manifest_path(obj)
-            if path in written:
-                raise ValueError(f"two objects render to {path}: {entry['urn']}")
-            written.add(path)
-            if path.parent not in folders:  # one mkdir per namespace, not per object
-                (manifests / path.parent).mkdir(exist_ok=True)
-                folders.add(path.parent)
-            text = yamlio.dump(obj, sort_keys=False, width=120)
-            pending.append(io_threads.submit((manifests / path).write_text, text, encoding="utf-8"))
-        for write in pending:
-            write.result()  # re-raises a failed write here
+    if manifests is None:
+        manifests = ManifestWriter(out_dir)
+        for registration in registrations:
+            manifests.add(registration)
+    manifests.commit()
     # orjson: the standard library's encoder is pure Python once indenting (1 s a region).
     (out_dir / "plan.json").write_bytes(orjson.dumps(plan, option=orjson.OPT_INDENT_2) + b"\n")
     return plan

@@ -43,26 +43,27 @@ def test_every_object_is_written_once_as_yaml_and_other_registrations_are_not(tm
     assert not (tmp_path / ".manifests.partial").exists()
 
 
+def written(out: Path, name: str) -> ManifestWriter:
+    writer = ManifestWriter(out)
+    writer.add(registration(name))
+    return writer
+
+
+def manifest_names(out: Path) -> list[str]:
+    return sorted(p.name for p in (out / "manifests").rglob("*.yaml"))
+
+
 def test_a_new_render_replaces_the_previous_manifests_entirely(tmp_path):
-    first = ManifestWriter(tmp_path)
-    first.add(registration("removed-since"))
-    first.commit()
-    second = ManifestWriter(tmp_path)
-    second.add(registration("kept"))
-    second.commit()
-    names = [p.name for p in (tmp_path / "manifests").rglob("*.yaml")]
-    assert names == ["configmap-kept.yaml"]
+    written(tmp_path, "removed-since").commit()
+    written(tmp_path, "kept").commit()
+    assert manifest_names(tmp_path) == ["configmap-kept.yaml"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifests"]
 
 
 def test_a_failed_render_leaves_the_previous_manifests_untouched(tmp_path):
-    done = ManifestWriter(tmp_path)
-    done.add(registration("from-the-last-good-render"))
-    done.commit()
-    failed = ManifestWriter(tmp_path)
-    failed.add(registration("half-way"))
-    failed.abandon()  # what the render worker does when the program fails
-    assert [p.name for p in (tmp_path / "manifests").rglob("*.yaml")] == ["configmap-from-the-last-good-render.yaml"]
+    written(tmp_path, "from-the-last-good-render").commit()
+    written(tmp_path, "half-way").abandon()  # what the render worker does when the program fails
+    assert manifest_names(tmp_path) == ["configmap-from-the-last-good-render.yaml"]
     assert not (tmp_path / ".manifests.partial").exists()
 
 

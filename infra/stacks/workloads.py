@@ -25,7 +25,7 @@ from infra.components.monitoring import add_security_agents
 from infra.components.storage import RegionalStorage, RegionalStorageArgs
 from infra.components.tenancy import TrustTenancy, TrustTenancyArgs
 from infra.components.zones import PlatformZones, PlatformZonesArgs
-from infra.model import Cluster, Estate
+from infra.model import Cluster, Estate, SharingAgreement, Trust, Zone
 from infra.settings import POD_SECURITY_VERSION
 from infra.stacks.contract import hub_contract
 
@@ -49,6 +49,15 @@ def build_cluster_workloads(
     trusts = [t for t in estate.trusts_in(region_name) if estate.cluster_of(t).name == cluster.name]
     zones = {z.name: z for z in estate.zones}
     on_cluster = pulumi.ResourceOptions(providers={"kubernetes": provider})
+
+    # The archives' charts render in Helm's Go code on the other core (infra.helm): start
+    # them all before anything else, so they are ready by the time the stores register.
+    live = estate.live_agreements(as_of)
+    high_availability = cluster.worker_replicas >= 3
+    archives = {trust.ods_code: _archive_args(estate, cluster, region_name, zones, trust, live, high_availability,
+                                              local_control_plane) for trust in trusts}
+    for args in archives.values():
+        ArchiveStore.prepare(args)
 
     platform = PlatformZones(
         f"{cluster.name}-zones",
@@ -95,32 +104,6 @@ def build_cluster_workloads(
         after_zones,
     )
 
-    live = estate.live_agreements(as_of)
-    high_availability = cluster.worker_replicas >= 3
-    archives: dict[str, ArchiveStoreArgs] = {}
-    for trust in trusts:
-        peers = tuple(
-            Peer(estate.trust(a.provider), a.id, tuple(a.services), estate.cluster_of(estate.trust(a.provider)).name != cluster.name)
-            for a in live if a.consumer == trust.ods_code
-        )
-        consumers = tuple(
-            Peer(estate.trust(a.consumer), a.id, tuple(a.services), estate.cluster_of(estate.trust(a.consumer)).name != cluster.name)
-            for a in live if a.provider == trust.ods_code
-        )
-        archives[trust.ods_code] = ArchiveStoreArgs(
-            trust=trust,
-            retention=estate.retention(trust.retention_class),
-            replica_region=estate.region(region_name).replica_region,
-            system_namespace=zones["system"].namespace,
-            ingress_namespace=zones["ingress"].namespace,
-            monitoring_namespace=zones["monitoring"].namespace,
-            exchange_namespace=zones["exchange"].namespace,
-            peers=peers,
-            consumers=consumers,
-            high_availability=high_availability,
-            skip_await=local_control_plane,
-        )
-        ArchiveStore.prepare(archives[trust.ods_code])
     for trust in trusts:
         ArchiveStore(
             f"{trust.namespace}-archive",
@@ -195,3 +178,35 @@ def build_cluster_workloads(
         "replicasHosted": [t.ods_code for t in replicated],
         "hub": hub,
     }
+
+
+def _archive_args(
+    estate: Estate,
+    cluster: Cluster,
+    region_name: str,
+    zones: dict[str, Zone],
+    trust: Trust,
+    live: list[SharingAgreement],
+    high_availability: bool,
+    local_control_plane: bool,
+) -> ArchiveStoreArgs:
+    """A trust's archive: its zones, retention, replica region and the agreements it is party to."""
+
+    def peer(other: str, agreement: SharingAgreement) -> Peer:
+        other_trust = estate.trust(other)
+        return Peer(other_trust, agreement.id, tuple(agreement.services),
+                    estate.cluster_of(other_trust).name != cluster.name)
+
+    return ArchiveStoreArgs(
+        trust=trust,
+        retention=estate.retention(trust.retention_class),
+        replica_region=estate.region(region_name).replica_region,
+        system_namespace=zones["system"].namespace,
+        ingress_namespace=zones["ingress"].namespace,
+        monitoring_namespace=zones["monitoring"].namespace,
+        exchange_namespace=zones["exchange"].namespace,
+        peers=tuple(peer(a.provider, a) for a in live if a.consumer == trust.ods_code),
+        consumers=tuple(peer(a.consumer, a) for a in live if a.provider == trust.ods_code),
+        high_availability=high_availability,
+        skip_await=local_control_plane,
+    )

@@ -10,13 +10,14 @@ OUT ?= out
 STACK ?= dev
 PYTEST_ARGS ?=
 
-.PHONY: help venv judges test-deps up render validate audit guard test test-unit schemas docs bench clean baselines
+.PHONY: help venv judges test-deps up render validate audit guard test test-unit schemas docs bench profile clean baselines
 
 help:
 	@echo "make up      - set up and run the main job on the embedded dev stack"
 	@echo "make test    - set up and run the whole test suite"
 	@echo "make render STACK=all - render every production stack offline into $(OUT)/"
 	@echo "make bench   - speed and memory benchmarks (bench/results.json)"
+	@echo "make profile STACK=midlands - pyinstrument profile of a stack's render ($(OUT)/profile-<stack>/)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +75,11 @@ test-unit: venv
 bench: venv judges
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Where a render spends its time: a pyinstrument profile of each stack's worker (html + txt).
+profile: venv
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/imaging-cloud render --stack $(STACK) --out $(OUT)/$(STACK) --profile $(OUT)/profile-$(STACK)
 
 # Deliberately refresh the data-loss guard's baselines (review the diff!).
 baselines: venv

@@ -5,10 +5,12 @@ machine):
 - the national estate: ``render --stack all``, ``audit --plan`` of that render, one region
   alone (the largest), and all stacks in one worker (``--jobs 1``);
 - the floor: the same registrations with the SDKs alone under the same mock runtime
-  (bench/floor.py), the whole estate in one process, alternating with the one-worker
-  render; the overhead ratio is the median of the pairs' ratios;
-- synthetic estates of 1 (the fixed cost of a stack) and 25..400 trusts in one stack:
-  the marginal cost per trust (``--scaling-repeat`` runs each, default 3);
+  (bench/floor.py), the whole estate in one process, with the plan's resource graph and
+  flat, rotating with the one-worker render; each overhead ratio is the median of the
+  rounds' ratios;
+- synthetic estates of 25..400 trusts in one stack (and of one trust, for reference):
+  the cost of each added trust and a straight-line fit (``--scaling-repeat`` runs each,
+  default 3);
 - network-config-analyzer on each region's rendered policies (the whole estate, region by
   region) and, once, on the whole estate as one graph;
 - ``pulumi preview`` with the real engine of ``dev`` and of one region (bench/engine.py),
@@ -112,15 +114,20 @@ def bench_national(work: Path, repeat: int) -> dict:
     region = max((s for s in per_stack if s != "national"), key=per_stack.get)
     one_region = median_run([cli, "render", "--stack", region, "--out", str(work / region), "--as-of", AS_OF], repeat)
     # The overhead ratio compares like with like: one process at a time. Every stack in one
-    # worker (--jobs 1), against the floor registering the same resources in one process.
-    # Runs alternate (render, floor, render, floor, ...) and the ratio is the median of the
-    # pairs' ratios, so a slow spell of this shared machine lands on both sides of a pair.
+    # worker (--jobs 1), against the floor registering the same resources in one process
+    # (bench/floor.py): with the plan's parents, dependencies and options (``--graph``, the
+    # floor the ratio is judged on) and flat (no parents or dependencies: what resolving
+    # the resource graph costs the SDK, for reference). Runs rotate (render, graph floor,
+    # flat floor, render, ...) and each ratio is the median of the rounds' ratios, so a slow
+    # spell of this shared machine lands on every side of a round.
     plans = [str(out / stack / "plan.json") for stack in per_stack]
     sequential_cmd = [cli, "render", "--stack", "all", "--jobs", "1", "--out", str(work / "sequential"),
                       "--as-of", AS_OF]
     floor_cmd = [sys.executable, "-m", "bench.floor", *plans]
-    pairs = [(timed(sequential_cmd), timed(floor_cmd)) for _ in range(repeat)]
-    sequential, floor = (summarise([pair[side] for pair in pairs]) for side in (0, 1))
+    rounds = [(timed(sequential_cmd), timed([*floor_cmd, "--graph"]), timed(floor_cmd)) for _ in range(repeat)]
+    sequential, floor, flat_floor = (summarise([r[side] for r in rounds]) for side in range(3))
+    ratios = [r[0][0] / r[1][0] for r in rounds]
+    flat_ratios = [r[0][0] / r[2][0] for r in rounds]
     return {
         "resources_per_stack": per_stack,
         "resources_total": sum(per_stack.values()),
@@ -132,8 +139,11 @@ def bench_national(work: Path, repeat: int) -> dict:
         "render_all_sequential": sequential,
         "floor": floor,
         "floor_seconds": floor["seconds"],
-        "overhead_ratios": [round(r[0] / f[0], 3) for r, f in pairs],
-        "overhead_ratio": statistics.median(r[0] / f[0] for r, f in pairs),
+        "overhead_ratios": [round(r, 3) for r in ratios],
+        "overhead_ratio": statistics.median(ratios),
+        "flat_floor": flat_floor,
+        "flat_overhead_ratios": [round(r, 3) for r in flat_ratios],
+        "flat_overhead_ratio": statistics.median(flat_ratios),
     }
 
 
@@ -158,13 +168,15 @@ def bench_nca(work: Path) -> dict:
             "whole_estate_one_graph": {"seconds": round(seconds, 1), "peak_rss_mib": round(rss)}}
 
 
-def bench_scaling(work: Path, sizes: list[int], repeat: int) -> list[dict]:
-    """One stack of N trusts per size, render and floor alternating as in bench_national.
+def bench_scaling(work: Path, sizes: list[int], repeat: int) -> dict:
+    """One stack of N trusts per size (and of one trust, for reference), render and graph
+    floor alternating as in bench_national.
 
-    A stack of one trust is measured first: what any stack costs regardless of its trusts
-    (interpreter, SDK imports, the fork server, the stack's shared zones and agents). The
-    marginal cost per trust, ``(t(N) - t(1)) / (N - 1)``, is what must stay flat for the
-    total to be linear; the plain ``t(N) / N`` falls as the fixed cost spreads out.
+    The cost per trust at a size is the slope of the total from the size before,
+    ``(t(N) - t(M)) / (N - M)``: constant slopes are a linear total. A straight line is
+    also fitted through the sizes asked for (least squares): its slope is the cost per
+    trust, its intercept what a stack costs regardless of its trusts (interpreter, SDK,
+    fork server, the stack's shared zones and agents), and its R² how straight it is.
     """
     from bench.synthetic import write_estate
 
@@ -175,53 +187,62 @@ def bench_scaling(work: Path, sizes: list[int], repeat: int) -> list[dict]:
         renders, floors = [], []
         for _ in range(repeat):
             renders.append(timed(render_cmd, {"IMAGING_CLOUD_STACKS_DIR": str(stacks)}))
-            floors.append(timed([sys.executable, "-m", "bench.floor", str(out / "plan.json")]))
+            floors.append(timed([sys.executable, "-m", "bench.floor", "--graph", str(out / "plan.json")]))
         render, floor = summarise(renders), summarise(floors)
-        return {"trusts": size, "resources": count_resources(out / "plan.json"), "render_seconds": render["seconds"],
-                "render_runs": render["runs"], "floor_seconds": floor["seconds"], "floor_runs": floor["runs"],
-                "peak_rss_mib": render["peak_rss_mib"]}
-
-    base = measure(1)
-    print(f"     1 trust: {base['resources']:6d} resources, render {base['render_seconds']:6.1f}s, "
-          f"floor {base['floor_seconds']:6.1f}s (fixed cost)", flush=True)
-    rows = []
-    for size in sizes:
-        row = measure(size)
-        row.update({
-            "seconds_per_trust": row["render_seconds"] / size,
-            "floor_per_trust": row["floor_seconds"] / size,
-            "marginal_seconds_per_trust": (row["render_seconds"] - base["render_seconds"]) / (size - 1),
-            "floor_marginal_per_trust": (row["floor_seconds"] - base["floor_seconds"]) / (size - 1),
-        })
-        rows.append(row)
+        row = {"trusts": size, "resources": count_resources(out / "plan.json"), "render_seconds": render["seconds"],
+               "render_runs": render["runs"], "floor_seconds": floor["seconds"], "floor_runs": floor["runs"],
+               "peak_rss_mib": render["peak_rss_mib"]}
         print(f"  {size:4d} trusts: {row['resources']:6d} resources, render {row['render_seconds']:6.1f}s, "
               f"floor {row['floor_seconds']:6.1f}s, {row['peak_rss_mib']:.0f} MiB", flush=True)
-    return {"fixed": base, "sizes": rows}
+        return row
+
+    rows = [measure(size) for size in [1, *sizes]]
+    for before, row in zip(rows, rows[1:]):
+        added = row["trusts"] - before["trusts"]
+        row["seconds_per_trust"] = (row["render_seconds"] - before["render_seconds"]) / added
+        row["floor_per_trust"] = (row["floor_seconds"] - before["floor_seconds"]) / added
+        row["seconds_per_trust_total"] = row["render_seconds"] / row["trusts"]
+    return {"fixed": rows[0], "sizes": rows[1:], "fit": linear_fit(rows[1:], "render_seconds"),
+            "floor_fit": linear_fit(rows[1:], "floor_seconds")}
 
 
-def plot(rows: list[dict], path: Path) -> None:
+def linear_fit(rows: list[dict], key: str) -> dict:
+    """Least-squares line ``seconds = intercept + slope * trusts`` through ``rows``."""
+    xs, ys = [r["trusts"] for r in rows], [r[key] for r in rows]
+    slope, intercept = statistics.linear_regression(xs, ys)
+    mean = statistics.fmean(ys)
+    residual = sum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys))
+    spread = sum((y - mean) ** 2 for y in ys)
+    return {"slope": slope, "intercept": intercept, "r_squared": 1 - residual / spread if spread else 1.0}
+
+
+def plot(scaling: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    rows, fit = scaling["sizes"], scaling["fit"]
     trusts = [r["trusts"] for r in rows]
     fig, (total, per) = plt.subplots(1, 2, figsize=(10, 4))
-    total.plot(trusts, [r["render_seconds"] for r in rows], "o-", label="render (project)")
-    total.plot(trusts, [r["floor_seconds"] for r in rows], "s--", label="SDK floor")
+    total.plot(trusts, [r["render_seconds"] for r in rows], "o", label="render (project)")
+    total.plot([0, trusts[-1]], [fit["intercept"], fit["intercept"] + fit["slope"] * trusts[-1]], "-", color="C0",
+               alpha=0.5, label=f"fit: {fit['intercept']:.1f} s + {fit['slope'] * 1000:.0f} ms × trusts "
+                                 f"(R² {fit['r_squared']:.4f})")
+    total.plot(trusts, [r["floor_seconds"] for r in rows], "s--", color="C1", label="SDK floor")
     total.set_xlabel("trusts in one stack")
     total.set_ylabel("seconds")
     total.set_title("Total render time")
-    total.legend()
-    per.plot(trusts, [r["marginal_seconds_per_trust"] * 1000 for r in rows], "o-", label="render, marginal")
-    per.plot(trusts, [r["floor_marginal_per_trust"] * 1000 for r in rows], "s--", label="SDK floor, marginal")
-    per.plot(trusts, [r["seconds_per_trust"] * 1000 for r in rows], ":", color="grey",
+    total.legend(fontsize=8)
+    per.plot(trusts, [r["seconds_per_trust"] * 1000 for r in rows], "o-", label="render, from the size before")
+    per.plot(trusts, [r["floor_per_trust"] * 1000 for r in rows], "s--", label="SDK floor, from the size before")
+    per.plot(trusts, [r["seconds_per_trust_total"] * 1000 for r in rows], ":", color="grey",
              label="render, total ÷ trusts")
     per.set_xlabel("trusts in one stack")
     per.set_ylabel("ms per trust")
     per.set_ylim(bottom=0)
-    per.set_title("Cost per trust beyond a one-trust stack\n(flat = linear total)")
-    per.legend()
+    per.set_title("Cost of each added trust\n(flat = linear total)")
+    per.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -248,7 +269,7 @@ def main() -> None:
     results = {"machine": {"cores": os.cpu_count()}, "repeat": args.repeat, "scaling_repeat": args.scaling_repeat,
                "national": national, "nca": nca, "engine": engine, "scaling": scaling}
     (REPO / "bench" / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    plot(scaling["sizes"], REPO / "docs" / "performance.png")
+    plot(scaling, REPO / "docs" / "performance.png")
     from bench.report import targets_table, write
 
     print(f"\n{targets_table(results)}\n\nwritten: bench/results.json, {write(results).relative_to(REPO)}, "

@@ -83,7 +83,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             return EXIT_INVALID
     overrides = {"asOf": args.as_of} if args.as_of else {}
     started = time.perf_counter()
-    results = render_stacks(stacks, Path(args.out), overrides, jobs=args.jobs, progress=_print_summary)
+    results = render_stacks(stacks, Path(args.out), overrides, jobs=args.jobs, progress=_print_summary,
+                            profile=Path(args.profile) if args.profile else None)
     elapsed = time.perf_counter() - started
     failed = [r for r in results.values() if "error" in r]
     if not failed and args.summary:
@@ -165,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                         type=lambda s: dt.date.fromisoformat(s).isoformat())
     render.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
     render.add_argument("--summary", action="store_true", help="print resources by kind, trusts, clusters")
+    render.add_argument("--profile", metavar="DIR", help="profile each stack's worker with pyinstrument "
+                        "(pip install -e '.[bench]'): DIR/<stack>.html and .txt")
     render.set_defaults(func=cmd_render, renders=True)
 
     schema = sub.add_parser("schema", help="export JSON schemas of the estate files")

@@ -38,14 +38,18 @@ PRELOAD = [
 
 
 def _render_one(
-    stack: str, out_dir: str, upstream: str | None, publish: str, overrides: dict[str, str]
+    stack: str, out_dir: str, upstream: str | None, publish: str, overrides: dict[str, str],
+    profile: str | None = None,
 ) -> dict[str, Any]:
     """Render ``stack`` in this worker; hand its outputs to the stacks that read them.
 
     ``upstream`` is the hand-off file of the stack this one references (None for the
     national and dev stacks); the wait for it happens only when the program resolves its
     StackReference, so a region renders its trusts while the national stack finishes.
+    ``profile``, a folder, records the worker with pyinstrument (``render --profile``).
     """
+    if profile:
+        return _profiled(profile, stack, _render_one, stack, out_dir, upstream, publish, overrides)
     import pulumi
 
     from infra.render.runtime import render_program
@@ -65,6 +69,21 @@ def _render_one(
     finally:
         manifests.abandon()  # a no-op once committed
         handoff.fail_unless_published()
+
+
+def _profiled(folder: str, stack: str, render: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run ``render(*args)`` under pyinstrument; write ``folder/<stack>.html`` and ``.txt``."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    try:
+        return render(*args)
+    finally:
+        profiler.stop()
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        Path(folder, f"{stack}.html").write_text(profiler.output_html(), encoding="utf-8")
+        Path(folder, f"{stack}.txt").write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
 
 
 class UpstreamFailed(Exception):
@@ -133,6 +152,7 @@ def render_stacks(
     overrides: dict[str, str] | None = None,
     jobs: int | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    profile: Path | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Render ``stacks`` into ``out`` (``out/<stack>/`` when several).
 
@@ -140,9 +160,16 @@ def render_stacks(
     started in dependency order and, within a wave, largest first. A region stack's
     StackReference is answered with the outputs of the national stack rendered in the same
     run (into a temporary folder when it was not asked for), handed over as soon as the
-    national program finishes.
+    national program finishes. ``profile`` names a folder for a pyinstrument profile of
+    every worker.
     """
     from infra.stackgraph import dependencies, deployment_waves
+
+    if profile is not None:
+        try:
+            import pyinstrument  # noqa: F401 - only checked here; each worker imports it
+        except ImportError:
+            raise SystemExit("render --profile needs pyinstrument: .venv/bin/pip install -e '.[bench]'") from None
 
     overrides = overrides or {}
     graph = dependencies()
@@ -172,7 +199,7 @@ def render_stacks(
                 target = out if single else out / stack
             target.mkdir(parents=True, exist_ok=True)
             args = (stack, str(target), str(handoffs / f"{upstream}.json") if upstream else None,
-                    str(handoffs / f"{stack}.json"), overrides)
+                    str(handoffs / f"{stack}.json"), overrides, str(profile) if profile else None)
             pending.append(pool.apply_async(_render_one, args))
         for job in pending:
             result = job.get()

@@ -32,6 +32,40 @@ def test_the_sdk_still_has_the_source_position_walk_the_renderer_skips():
     assert out.split() == ["True", "0"]
 
 
+def test_render_workers_run_without_the_cycle_collector_and_with_the_sdk_heap_frozen():
+    # A sixth of a region's render was the cycle collector rescanning live resources.
+    out = run_python(
+        "import gc\n"
+        "from infra.render.runtime import _lighten_sdk_for_offline_use\n"
+        "print(gc.isenabled())\n"
+        "_lighten_sdk_for_offline_use()\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    assert out.split() == ["True", "False", "True"]
+
+
+def test_every_archive_chart_is_rendering_before_the_first_object_is_registered():
+    # Helm's Go code renders the charts on the other core while this one registers the
+    # zones and tenancies: the stores must not wait for their charts one by one.
+    out = run_python(
+        "import pulumi\n"
+        "from infra import helm\n"
+        "from infra.render.runtime import render_program\n"
+        "seen = []\n"
+        "original = pulumi.CustomResource.__init__\n"
+        "def first(self, *args, **kwargs):\n"
+        "    if not seen and not isinstance(self, pulumi.ProviderResource): seen.append(len(helm._started))\n"
+        "    original(self, *args, **kwargs)\n"
+        "pulumi.CustomResource.__init__ = first\n"
+        "registrations, _ = render_program('dev')\n"
+        "archives = {r.name for r in registrations if r.type == 'imaging-cloud:archive:ArchiveStore'}\n"
+        "print(seen[0], len(archives))\n"
+    )
+    started, archives = out.split()
+    assert int(archives) > 1
+    assert started == archives
+
+
 def test_the_fork_server_preload_starts_no_thread_and_no_go_runtime():
     # Render workers are forked from a server that imported PRELOAD; forking a process
     # with threads or with helm-python's Go runtime loaded can deadlock the child.
@@ -55,12 +89,44 @@ def test_a_region_rendered_alone_leaves_only_its_own_files(render_stack, tmp_pat
     assert len(reference) == 1
 
 
-def test_the_floor_registers_as_many_resources_as_the_render(rendered_dev, tmp_path):
-    out = subprocess.run([sys.executable, "-m", "bench.floor", str(rendered_dev.directory / "plan.json")],
-                         cwd=REPO, capture_output=True, text=True, timeout=300)
+def floor(*args: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.floor", *args], cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
     assert out.returncode == 0, out.stderr
-    # One more: the floor's own provider.
-    assert json.loads(out.stdout)["registrations"] == len(rendered_dev.resources) + 1
+    return json.loads(out.stdout)
+
+
+def test_the_flat_floor_registers_as_many_resources_as_the_render(rendered_dev):
+    # One more: the flat floor's own provider.
+    assert floor(str(rendered_dev.directory / "plan.json"))["registrations"] == len(rendered_dev.resources) + 1
+
+
+def test_the_graph_floor_sends_the_engine_the_render_s_parents_dependencies_and_options(rendered_dev):
+    result = floor("--graph", str(rendered_dev.directory / "plan.json"))
+    assert result["registrations"] == len(rendered_dev.resources)
+    assert result["differences"] == []
+
+
+def test_the_floor_s_comparison_sees_a_wrong_parent_or_a_lost_dependency(rendered_dev):
+    from bench.floor import graph_differences
+    from infra.render.runtime import Registration
+
+    resources = [r for r in rendered_dev.resources if r["custom"] and r["parent"] and r["options"]["dependsOn"]][:1]
+    entry = resources[0]
+
+    def registered(**changes) -> Registration:
+        options = entry["options"]
+        fields = dict(urn=entry["urn"].rsplit("::", 1)[0] + "::r0", type=entry["type"], name="r0",
+                      custom=entry["custom"], parent=entry["parent"], provider=f"{entry['provider']}::id",
+                      inputs={}, protect=options["protect"], retain_on_delete=options["retainOnDelete"],
+                      delete_before_replace=options["deleteBeforeReplace"], depends_on=list(options["dependsOn"]),
+                      ignore_changes=[], replace_on_changes=[], deleted_with="")
+        return Registration(**{**fields, **changes})
+
+    assert graph_differences(resources, [registered()]) == []
+    assert graph_differences(resources, [registered(depends_on=[])])[0].endswith(f"!= {entry['options']['dependsOn']!r}")
+    assert "parent" in graph_differences(resources, [registered(parent="urn:pulumi:x::y::pulumi:pulumi:Stack::y")])[0]
+    assert "protect" in graph_differences(resources, [registered(protect=not entry["options"]["protect"])])[0]
 
 
 def test_a_region_whose_national_stack_fails_reports_it_instead_of_waiting(tmp_path):

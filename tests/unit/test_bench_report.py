@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from bench.report import flatness, render, targets_table
+import pytest
+
+from bench.report import flatness, render, segments, targets_table
+from bench.run import linear_fit
 
 FIXED_SECONDS = 3.0
+SIZES = (25, 50, 100, 200, 400)
+
+
+def scaling(costs: list[float]) -> dict:
+    """Synthetic sizes whose total grows by ``costs[i]`` seconds a trust up to ``SIZES[i]``."""
+    fixed = {"trusts": 1, "resources": 40, "render_seconds": FIXED_SECONDS, "floor_seconds": 2.0, "peak_rss_mib": 200.0}
+    rows, before = [], fixed
+    for trusts, cost in zip(SIZES, costs):
+        seconds = before["render_seconds"] + cost * (trusts - before["trusts"])
+        rows.append({"trusts": trusts, "resources": 36 * trusts, "render_seconds": seconds,
+                     "floor_seconds": seconds * 0.8, "peak_rss_mib": 300.0, "seconds_per_trust": cost,
+                     "floor_per_trust": cost * 0.8, "seconds_per_trust_total": seconds / trusts})
+        before = rows[-1]
+    return {"fixed": fixed, "sizes": rows, "fit": linear_fit(rows, "render_seconds"),
+            "floor_fit": linear_fit(rows, "floor_seconds")}
 
 
 def results(ratio_seconds: float, region_seconds: float, per_trust: list[float]) -> dict:
-    sizes = []
-    for i, cost in enumerate(per_trust):
-        trusts = 25 * 2**i
-        render_seconds = FIXED_SECONDS + cost * (trusts - 1)
-        sizes.append({"trusts": trusts, "resources": 900 * 2**i, "render_seconds": render_seconds,
-                      "floor_seconds": render_seconds * 0.8, "peak_rss_mib": 300.0,
-                      "seconds_per_trust": render_seconds / trusts, "floor_per_trust": render_seconds * 0.8 / trusts,
-                      "marginal_seconds_per_trust": cost, "floor_marginal_per_trust": cost * 0.8})
-    fixed = {"trusts": 1, "resources": 40, "render_seconds": FIXED_SECONDS, "floor_seconds": 2.0, "peak_rss_mib": 200.0}
     measure = {"seconds": 1.0, "runs": [1.0], "peak_rss_mib": 500.0}
     return {
         "repeat": 3,
@@ -27,10 +36,12 @@ def results(ratio_seconds: float, region_seconds: float, per_trust: list[float])
             "render_one_region": {**measure, "seconds": region_seconds},
             "render_all_sequential": {**measure, "seconds": ratio_seconds}, "floor": {**measure, "seconds": 40.0},
             "floor_seconds": 40.0, "overhead_ratio": ratio_seconds / 40.0, "overhead_ratios": [ratio_seconds / 40.0],
+            "flat_floor": {**measure, "seconds": 30.0}, "flat_overhead_ratio": ratio_seconds / 30.0,
+            "flat_overhead_ratios": [ratio_seconds / 30.0],
         },
         "nca": {"available": True, "per_region": {}, "whole_estate_region_by_region_seconds": 50.0},
         "engine": {"available": False, "reason": "no local toolchain"},
-        "scaling": {"fixed": fixed, "sizes": sizes},
+        "scaling": scaling(per_trust),
     }
 
 
@@ -42,7 +53,8 @@ def test_targets_are_judged_from_the_numbers():
     good = render(results(48.0, 9.0, [0.25, 0.24, 0.25, 0.26, 0.25]))
     assert target_row(good, "| overhead ratio").endswith("| 1.20 | met |")
     assert target_row(good, "| one regional stack").endswith("| 9.0 s | met |")
-    bad = render(results(60.0, 12.0, [0.40, 0.30, 0.25, 0.25, 0.26]))
+    assert target_row(good, "| cost per trust").endswith("| met |")
+    bad = render(results(60.0, 12.0, [0.25, 0.40, 0.25, 0.25, 0.26]))
     assert target_row(bad, "| overhead ratio").endswith("| 1.50 | **not met** |")
     assert target_row(bad, "| one regional stack").endswith("| 12.0 s | **not met** |")
     assert target_row(bad, "| cost per trust").endswith("**not met** |")
@@ -50,14 +62,33 @@ def test_targets_are_judged_from_the_numbers():
     assert targets_table(results(48.0, 9.0, [0.25, 0.24, 0.25, 0.26, 0.25])) in good
 
 
-def test_a_falling_total_per_trust_with_a_flat_marginal_cost_is_linear():
-    # A fixed cost spread over more trusts makes t(N)/N fall; the marginal cost stays flat.
+def test_the_flat_floor_is_reported_but_not_judged():
+    row = target_row(render(results(48.0, 9.0, [0.25] * 5)), "| the same against the flat floor")
+    assert row.endswith("| for reference | 1.60 | |")
+
+
+def test_a_falling_total_per_trust_with_constant_slopes_is_linear():
+    # A fixed cost spread over more trusts makes t(N)/N fall; the cost of a trust stays flat.
     flat = results(48.0, 9.0, [0.25] * 5)
-    totals = [r["seconds_per_trust"] for r in flat["scaling"]["sizes"]]
-    assert totals[0] > totals[-1] * 1.2
-    assert target_row(render(flat), "| cost per trust").endswith("| ±0% | met |")
+    totals = [r["seconds_per_trust_total"] for r in flat["scaling"]["sizes"]]
+    assert totals[0] > totals[-1] * 1.05
+    assert flat["scaling"]["fit"]["r_squared"] == pytest.approx(1.0)
+    assert flat["scaling"]["fit"]["slope"] == pytest.approx(0.25)
+    assert "| ±0% (fit R² 1.0000) | met |" in target_row(render(flat), "| cost per trust")
+
+
+def test_a_superlinear_total_is_not_flat():
+    # Each doubling of the trusts costs more per trust: a quadratic term, not a line.
+    growing = results(48.0, 9.0, [0.10, 0.15, 0.25, 0.45, 0.85])
+    assert target_row(render(growing), "| cost per trust").endswith("**not met** |")
+    assert growing["scaling"]["fit"]["r_squared"] < 0.99
+
+
+def test_the_slope_from_the_one_trust_stack_is_not_judged():
+    # The first size's slope is measured from the one-trust stack, outside the range asked.
+    assert segments(scaling([9.0, 0.25, 0.25, 0.25, 0.25])["sizes"]) == [0.25] * 4
 
 
 def test_flatness_is_the_largest_distance_from_the_median_cost():
-    assert flatness([{"marginal_seconds_per_trust": c} for c in (1.0, 1.0, 1.0)]) == 0
-    assert round(flatness([{"marginal_seconds_per_trust": c} for c in (0.8, 1.0, 1.1)]), 2) == 0.2
+    assert flatness([1.0, 1.0, 1.0]) == 0
+    assert round(flatness([0.8, 1.0, 1.1]), 2) == 0.2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import statistics
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -13,8 +12,9 @@ RATIO_TARGET = 1.3
 ESTATE_SECONDS_TARGET = 60.0
 REGION_SECONDS_TARGET = 10.0
 MEMORY_MIB_TARGET = 2048.0
-#: "Flat" cost per trust: the cost of each added trust between consecutive sizes (the
-#: slope of the total) within this fraction of the median of those slopes.
+#: "Flat" cost per trust: the cost of an added trust at the largest size within this
+#: fraction of its cost at the smallest, both read off a least-squares quadratic through
+#: every size (see :func:`marginal_costs`).
 FLAT_TOLERANCE = 0.2
 
 
@@ -27,10 +27,37 @@ def segments(sizes: list[dict]) -> list[float]:
     return [r["seconds_per_trust"] for r in sizes[1:]]
 
 
-def flatness(costs: list[float]) -> float:
-    """Largest relative distance of a cost from the median of the costs."""
-    median = statistics.median(costs)
-    return max(abs(c - median) / median for c in costs)
+def _quadratic(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
+    """Least-squares ``y = a + b x + c x^2`` (normal equations, Gauss-Jordan)."""
+    power = lambda p: sum(x**p for x in xs)  # noqa: E731
+    rows = [[power(i + j) for j in range(3)] + [sum(y * x**i for x, y in zip(xs, ys))] for i in range(3)]
+    for i in range(3):
+        pivot = max(range(i, 3), key=lambda r: abs(rows[r][i]))
+        rows[i], rows[pivot] = rows[pivot], rows[i]
+        for r in range(3):
+            if r != i:
+                factor = rows[r][i] / rows[i][i]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[i])]
+    a, b, c = (rows[i][3] / rows[i][i] for i in range(3))
+    return a, b, c
+
+
+def quadratic_fit(sizes: list[dict], key: str) -> tuple[float, float, float]:
+    """``seconds = a + b trusts + c trusts^2`` through ``sizes``, least squares."""
+    return _quadratic([float(r["trusts"]) for r in sizes], [r[key] for r in sizes])
+
+
+def marginal_costs(sizes: list[dict], key: str = "render_seconds") -> tuple[float, float]:
+    """The cost of one more trust at the smallest and at the largest size (seconds).
+
+    Read off the least-squares quadratic through every size: a superlinear total bends it
+    and the largest size's cost exceeds the smallest's; a linear one gives the same cost.
+    All sizes weigh in, so one noisy run does not decide, as it would for the slope
+    between two neighbouring sizes (at 25 and 50 trusts the runs' spread is as large as
+    the difference between the sizes).
+    """
+    _, b, c = quadratic_fit(sizes, key)
+    return b + 2 * c * sizes[0]["trusts"], b + 2 * c * sizes[-1]["trusts"]
 
 
 def targets_table(results: dict) -> str:
@@ -38,7 +65,8 @@ def targets_table(results: dict) -> str:
     n, nca, scaling = results["national"], results["nca"], results["scaling"]
     sizes = scaling["sizes"]
     peak = max(n["render_all"]["peak_rss_mib"], max((r["peak_rss_mib"] for r in sizes), default=0))
-    spread = flatness(segments(sizes))
+    first, last = marginal_costs(sizes)
+    change = last / first - 1
     span = f"{sizes[0]['trusts']}–{sizes[-1]['trusts']}"
     region = n["render_one_region"]["seconds"]
     rows = "\n".join([
@@ -52,9 +80,10 @@ def targets_table(results: dict) -> str:
         f"{_verdict(region < REGION_SECONDS_TARGET)} |",
         f"| peak memory (any run above, whole process tree) | < 2 GB | {peak:.0f} MiB | "
         f"{_verdict(peak < MEMORY_MIB_TARGET)} |",
-        f"| cost per trust flat from {span} trusts (each added trust, between consecutive sizes) | "
-        f"within ±{FLAT_TOLERANCE:.0%} of the median | ±{spread:.0%} (fit R² {scaling['fit']['r_squared']:.4f}) | "
-        f"{_verdict(spread <= FLAT_TOLERANCE)} |",
+        f"| cost per trust flat from {span} trusts (an added trust at {sizes[-1]['trusts']} against at "
+        f"{sizes[0]['trusts']}, least squares over all sizes) | within ±{FLAT_TOLERANCE:.0%} | "
+        f"{first * 1000:.0f} → {last * 1000:.0f} ms ({change:+.0%}; line R² {scaling['fit']['r_squared']:.4f}) | "
+        f"{_verdict(abs(change) <= FLAT_TOLERANCE)} |",
         f"| isolation verified by network-config-analyzer | completes | "
         f"{nca.get('whole_estate_region_by_region_seconds', 'n/a')} s, region by region | "
         f"{_verdict(bool(nca.get('available')))} |",
@@ -79,6 +108,8 @@ def render(results: dict) -> str:
         for r in scaling
     )
     costs = segments(scaling)
+    first, last = marginal_costs(scaling)
+    floor_first, floor_last = marginal_costs(scaling, "floor_seconds")
     whole = nca.get("whole_estate_one_graph")
     one_graph = f"{whole['seconds']:.0f} s, {whole['peak_rss_mib']} MiB" if whole else "not measured"
     nca_rows = "\n".join(f"| {s} | {v['seconds']} | {v['peak_rss_mib']} |" for s, v in nca.get("per_region", {}).items())
@@ -141,6 +172,37 @@ resource graph costs the SDK — waiting for each parent's and dependency's URN,
 a dependency on a component to all its children — which any program building these
 components pays, whoever writes it.
 
+### Where the overhead goes (profiled 2026-12-03: `make profile`, py-spy, cProfile)
+
+- The program's own Python is small. Rendering midlands in one process under cProfile, the
+  event loop (the SDK serializing, registering and resolving) costs the same as the
+  floor's for the same registrations (7.5 s against 7.6 s under the profiler), and the
+  program's synchronous code is ~0.3 s of the region's ~3.9 s: estate loading, component
+  logic, parsing the charts' YAML (~0.15 s), `ResourceOptions.merge`.
+- The rest is work the product does besides registering, mostly on the second core, and
+  it slows the first: Helm renders the 209 archive charts in its Go code (~11 ms each, of
+  which ~7.5 ms is validating the values against the chart's 36 KB schema, with its 60
+  patterns; the schema is the chart's contract and stays), the writer children emit and
+  create ~8,800 manifest files (~0.5 s of CPU a large region, about half of it the file
+  system), and every stack has a worker of its own (~0.2 s: Helm's Go runtime, the writer
+  child, the estate). A CPU-bound process on the other core slows the floor by 4–9% on
+  this machine, and the render keeps that core busy.
+- Changed in this round, measured in alternating runs against the previous code: archive
+  charts start before the cluster's first object, the writer child emits the YAML, the
+  cycle collector is off in render workers: `render --stack all --jobs 1` 31.4 → 27.3 s,
+  midlands 6.3 → 5.4 s. The previous report's 1.33 was against a flat floor that also paid
+  Python's teardown of ~10,000 resources (~4 s) and ran the cycle collector; against the
+  floors above, the previous code (31.4 s) would measure higher still.
+- Tried, measured, not kept (no change beyond the noise): the mock monitor inline on the
+  event loop; pumping the event loop while a chart renders and registering the charts'
+  objects last; letting the next stack start while the last one's manifests are written;
+  two Helm threads; `GOMAXPROCS=1`/`GOGC=400` for Helm's runtime.
+- What would reach the target: one long-lived worker for all stacks of a run (one Go
+  runtime, one writer, the Pulumi runtime reset between stacks) instead of a process per
+  stack, and validating each archive's values against the chart's schema once per shape of
+  values rather than per trust. Both change how rendering is isolated, so they are left for
+  a decision of their own.
+
 `imaging-cloud audit --stack all` stays available for a self-contained run (it renders
 first, then evaluates); CI renders once and audits the render.
 
@@ -163,19 +225,24 @@ and RBAC already isolate trusts inside a cluster).
 
 ![render time and cost per trust](performance.png)
 
-The cost of a trust at each size is the slope of the total from the size before,
-`(t(N) − t(M)) / (N − M)`: constant slopes are a linear total. A straight line fitted
-through the sizes (least squares) gives {fit['slope'] * 1000:.0f} ms per trust on top of
+Whether the total grows linearly is judged from all sizes at once: a least-squares
+quadratic through them gives the cost of one more trust at {scaling[0]['trusts']} trusts,
+{first * 1000:.0f} ms, and at {scaling[-1]['trusts']}, {last * 1000:.0f} ms
+({last / first - 1:+.0%}; the floor's: {floor_first * 1000:.0f} → {floor_last * 1000:.0f} ms). A
+straight line through the sizes gives {fit['slope'] * 1000:.0f} ms per trust on top of
 {fit['intercept']:.1f} s that any stack costs regardless of its trusts (interpreter, fork
 server, the stack's shared zones and agents), with R² = {fit['r_squared']:.4f}; the floor's
-line is {floor_fit['slope'] * 1000:.0f} ms per trust + {floor_fit['intercept']:.1f} s. Between
-consecutive sizes from {scaling[0]['trusts']} to {scaling[-1]['trusts']} trusts a trust costs
-{min(costs) * 1000:.0f}–{max(costs) * 1000:.0f} ms. The plain `t(N) / N` (last time column)
-falls as the fixed cost is spread over more trusts. The one-trust stack is shown for
-reference only ({fixed['render_seconds']:.1f} s against the line's {fit['intercept']:.1f} s at
-zero trusts): measuring every slope from it would charge its own noise and start-up
-(the fork server, Helm's Go runtime) to the trusts of every size. Renders and floors
-alternate, as for the national estate.
+line is {floor_fit['slope'] * 1000:.0f} ms per trust + {floor_fit['intercept']:.1f} s.
+
+The table also shows the slope of the total from the size before, `(t(N) − t(M)) / (N − M)`
+({min(costs) * 1000:.0f}–{max(costs) * 1000:.0f} ms between {scaling[0]['trusts']} and
+{scaling[-1]['trusts']} trusts). It is not what the target is judged on: between neighbouring
+small sizes the run-to-run spread of this shared machine (see the runs in
+`bench/results.json`) is as large as the difference the slope divides, so one slow run
+moves it by half. The plain `t(N) / N` (last time column) falls as the fixed cost is
+spread over more trusts. The one-trust stack is shown for reference only
+({fixed['render_seconds']:.1f} s against the line's {fit['intercept']:.1f} s at zero trusts).
+Renders and floors alternate, as for the national estate.
 
 | trusts | resources | render s | floor s | ratio | ms/trust (from the size before) | floor ms/trust | ms/trust (t/N) | peak MiB |
 |---|---|---|---|---|---|---|---|---|

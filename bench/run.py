@@ -234,8 +234,16 @@ def plot(scaling: dict, path: Path) -> None:
     total.set_ylabel("seconds")
     total.set_title("Total render time")
     total.legend(fontsize=8)
-    per.plot(trusts, [r["seconds_per_trust"] * 1000 for r in rows], "o-", label="render, from the size before")
-    per.plot(trusts, [r["floor_per_trust"] * 1000 for r in rows], "s--", label="SDK floor, from the size before")
+    from bench.report import quadratic_fit
+
+    for key, style, label in (("render_seconds", "-", "render"), ("floor_seconds", "--", "SDK floor")):
+        _, b, c = quadratic_fit(rows, key)
+        per.plot(trusts, [(b + 2 * c * n) * 1000 for n in trusts], style, linewidth=2,
+                 label=f"{label}, least squares" + (" (judged)" if key == "render_seconds" else ""))
+    per.plot(trusts, [r["seconds_per_trust"] * 1000 for r in rows], "o", color="C0", alpha=0.5,
+             label="render, slope from the size before")
+    per.plot(trusts, [r["floor_per_trust"] * 1000 for r in rows], "s", color="C1", alpha=0.5,
+             label="SDK floor, slope from the size before")
     per.plot(trusts, [r["seconds_per_trust_total"] * 1000 for r in rows], ":", color="grey",
              label="render, total ÷ trusts")
     per.set_xlabel("trusts in one stack")

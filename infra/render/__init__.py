@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -165,11 +166,8 @@ def render_stacks(
     """
     from infra.stackgraph import dependencies, deployment_waves
 
-    if profile is not None:
-        try:
-            import pyinstrument  # noqa: F401 - only checked here; each worker imports it
-        except ImportError:
-            raise SystemExit("render --profile needs pyinstrument: .venv/bin/pip install -e '.[bench]'") from None
+    if profile is not None and importlib.util.find_spec("pyinstrument") is None:  # each worker imports it
+        raise SystemExit("render --profile needs pyinstrument: .venv/bin/pip install -e '.[bench]'")
 
     overrides = overrides or {}
     graph = dependencies()

@@ -3,7 +3,7 @@
 ``python -m infra.render.file_writer DIR`` reads frames from stdin until it closes: a
 header of two big-endian uint32 (path length, content length), the path (UTF-8, relative
 to DIR) and the content, one Kubernetes object as JSON. The object is written as YAML
-(``infra.yamlio``). Emitting YAML and creating a file cost ~0.1 ms and ~0.5 ms here; in
+(``infra.yamlio``). Emitting YAML and creating a file cost ~0.3 ms and 0.1–0.5 ms here; in
 the render worker both would hold (or wait for) Python's lock that the program needs, so
 a process of its own turns a region's ~1,500 objects into files on the other core while
 the program runs (see ``infra.render.writer.ManifestWriter``). JSON is the hand-over

@@ -38,6 +38,8 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 _GROUP_MODULES = {"": "core", "networking.k8s.io": "networking", "rbac.authorization.k8s.io": "rbac",
                   "storage.k8s.io": "storage"}
 PROVIDER = "pulumi:providers:kubernetes"
+#: The options the graph floor reproduces and checks (as plan.json spells them).
+CHECKED_OPTIONS = ("protect", "retainOnDelete", "deleteBeforeReplace")
 
 
 def _snake(inputs: dict) -> dict:
@@ -144,13 +146,13 @@ def graph_differences(resources: list[dict[str, Any]], recorded: list) -> list[s
             "parent": _root(original.get(mine["parent"], mine["parent"])),
             "provider": original.get(mine["provider"], mine["provider"]),
             "dependsOn": sorted(original.get(urn, urn) for urn in mine["options"]["dependsOn"]),
-            **{key: mine["options"][key] for key in ("protect", "retainOnDelete", "deleteBeforeReplace")},
+            **{key: mine["options"][key] for key in CHECKED_OPTIONS},
         }
         wanted = {
             "type": entry["type"], "parent": _root(entry["parent"]),
             "provider": entry["provider"],
             "dependsOn": sorted(entry["options"]["dependsOn"]),
-            **{key: entry["options"][key] for key in ("protect", "retainOnDelete", "deleteBeforeReplace")},
+            **{key: entry["options"][key] for key in CHECKED_OPTIONS},
         }
         differences += [f"{entry['urn']}: {key} {seen[key]!r} != {wanted[key]!r}" for key in wanted
                         if seen[key] != wanted[key]]

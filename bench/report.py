@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,6 +41,16 @@ def _quadratic(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
                 rows[r] = [a - factor * b for a, b in zip(rows[r], rows[i])]
     a, b, c = (rows[i][3] / rows[i][i] for i in range(3))
     return a, b, c
+
+
+def linear_fit(sizes: list[dict], key: str) -> dict[str, float]:
+    """Least-squares line ``seconds = intercept + slope * trusts`` through ``sizes``, and its R²."""
+    xs, ys = [r["trusts"] for r in sizes], [r[key] for r in sizes]
+    slope, intercept = statistics.linear_regression(xs, ys)
+    mean = statistics.fmean(ys)
+    residual = sum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys))
+    spread = sum((y - mean) ** 2 for y in ys)
+    return {"slope": slope, "intercept": intercept, "r_squared": 1 - residual / spread if spread else 1.0}
 
 
 def quadratic_fit(sizes: list[dict], key: str) -> tuple[float, float, float]:
@@ -82,7 +93,7 @@ def targets_table(results: dict) -> str:
         f"{_verdict(peak < MEMORY_MIB_TARGET)} |",
         f"| cost per trust flat from {span} trusts (an added trust at {sizes[-1]['trusts']} against at "
         f"{sizes[0]['trusts']}, least squares over all sizes) | within ±{FLAT_TOLERANCE:.0%} | "
-        f"{first * 1000:.0f} → {last * 1000:.0f} ms ({change:+.0%}; line R² {scaling['fit']['r_squared']:.4f}) | "
+        f"{first * 1000:.0f} → {last * 1000:.0f} ms ({change:+.0%}; line R² {linear_fit(sizes, 'render_seconds')['r_squared']:.4f}) | "
         f"{_verdict(abs(change) <= FLAT_TOLERANCE)} |",
         f"| isolation verified by network-config-analyzer | completes | "
         f"{nca.get('whole_estate_region_by_region_seconds', 'n/a')} s, region by region | "
@@ -98,7 +109,7 @@ def render(results: dict) -> str:
     region = n["render_one_region"]["seconds"]
     runs = lambda measure: ", ".join(f"{r:.1f}" for r in measure.get("runs", []))  # noqa: E731
     per_stack = "\n".join(f"| {s} | {c} |" for s, c in n["resources_per_stack"].items())
-    fit, floor_fit = results["scaling"]["fit"], results["scaling"]["floor_fit"]
+    fit, floor_fit = linear_fit(scaling, "render_seconds"), linear_fit(scaling, "floor_seconds")
     rows = f"| 1 (for reference) | {fixed['resources']} | {fixed['render_seconds']:.1f} | {fixed['floor_seconds']:.1f} | " \
         f"{fixed['render_seconds'] / fixed['floor_seconds']:.2f} | | | | {fixed['peak_rss_mib']:.0f} |\n"
     rows += "\n".join(

@@ -9,8 +9,8 @@ machine):
   flat, rotating with the one-worker render; each overhead ratio is the median of the
   rounds' ratios;
 - synthetic estates of 25..400 trusts in one stack (and of one trust, for reference):
-  the cost of each added trust and a straight-line fit (``--scaling-repeat`` runs each,
-  default 3);
+  the cost of each added trust, judged from least-squares fits (``--scaling-repeat`` runs
+  each, default 3);
 - network-config-analyzer on each region's rendered policies (the whole estate, region by
   region) and, once, on the whole estate as one graph;
 - ``pulumi preview`` with the real engine of ``dev`` and of one region (bench/engine.py),
@@ -172,11 +172,9 @@ def bench_scaling(work: Path, sizes: list[int], repeat: int) -> dict:
     """One stack of N trusts per size (and of one trust, for reference), render and graph
     floor alternating as in bench_national.
 
-    The cost per trust at a size is the slope of the total from the size before,
-    ``(t(N) - t(M)) / (N - M)``: constant slopes are a linear total. A straight line is
-    also fitted through the sizes asked for (least squares): its slope is the cost per
-    trust, its intercept what a stack costs regardless of its trusts (interpreter, SDK,
-    fork server, the stack's shared zones and agents), and its R² how straight it is.
+    Each size also gets the slope of its total from the size before,
+    ``(t(N) - t(M)) / (N - M)``, for the table and plot; whether the total is linear is
+    judged by bench/report.py from least-squares fits through all the sizes.
     """
     from bench.synthetic import write_estate
 
@@ -202,18 +200,7 @@ def bench_scaling(work: Path, sizes: list[int], repeat: int) -> dict:
         row["seconds_per_trust"] = (row["render_seconds"] - before["render_seconds"]) / added
         row["floor_per_trust"] = (row["floor_seconds"] - before["floor_seconds"]) / added
         row["seconds_per_trust_total"] = row["render_seconds"] / row["trusts"]
-    return {"fixed": rows[0], "sizes": rows[1:], "fit": linear_fit(rows[1:], "render_seconds"),
-            "floor_fit": linear_fit(rows[1:], "floor_seconds")}
-
-
-def linear_fit(rows: list[dict], key: str) -> dict:
-    """Least-squares line ``seconds = intercept + slope * trusts`` through ``rows``."""
-    xs, ys = [r["trusts"] for r in rows], [r[key] for r in rows]
-    slope, intercept = statistics.linear_regression(xs, ys)
-    mean = statistics.fmean(ys)
-    residual = sum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys))
-    spread = sum((y - mean) ** 2 for y in ys)
-    return {"slope": slope, "intercept": intercept, "r_squared": 1 - residual / spread if spread else 1.0}
+    return {"fixed": rows[0], "sizes": rows[1:]}
 
 
 def plot(scaling: dict, path: Path) -> None:
@@ -222,7 +209,10 @@ def plot(scaling: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows, fit = scaling["sizes"], scaling["fit"]
+    from bench.report import linear_fit, quadratic_fit
+
+    rows = scaling["sizes"]
+    fit = linear_fit(rows, "render_seconds")
     trusts = [r["trusts"] for r in rows]
     fig, (total, per) = plt.subplots(1, 2, figsize=(10, 4))
     total.plot(trusts, [r["render_seconds"] for r in rows], "o", label="render (project)")
@@ -234,8 +224,6 @@ def plot(scaling: dict, path: Path) -> None:
     total.set_ylabel("seconds")
     total.set_title("Total render time")
     total.legend(fontsize=8)
-    from bench.report import quadratic_fit
-
     for key, style, label in (("render_seconds", "-", "render"), ("floor_seconds", "--", "SDK floor")):
         _, b, c = quadratic_fit(rows, key)
         per.plot(trusts, [(b + 2 * c * n) * 1000 for n in trusts], style, linewidth=2,

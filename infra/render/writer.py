@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -23,6 +24,8 @@ from infra.render import file_writer
 from infra.render.runtime import REDACTED, Registration
 
 PLAN_VERSION = 1
+#: Where a commit moves the previous manifests until they are deleted (a hidden folder).
+DISCARDED_PREFIX = ".manifests.discarded-"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 
 
@@ -107,12 +110,18 @@ class ManifestWriter:
     one mixing two renders.
     """
 
-    CHUNK = 256 * 1024  # bytes handed to the child at a time: few wake-ups of the feeder
+    #: Bytes handed to the child at a time: the pipe's own buffer on Linux, so a hand-over
+    #: rarely blocks the feeder, and the child's work left when the program ends (one chunk,
+    #: ~60 objects) is short: 256 KB left ~0.1 s a region on the critical path (measured).
+    CHUNK = 64 * 1024
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
         self.staging = out_dir / ".manifests.partial"
-        shutil.rmtree(self.staging, ignore_errors=True)
+        #: After :meth:`commit`, a folder holding the previous render's manifests, for the caller to delete.
+        self.discarded: Path | None = None
+        for leftover in [self.staging, *out_dir.glob(f"{DISCARDED_PREFIX}*")]:  # from a run that was killed
+            shutil.rmtree(leftover, ignore_errors=True)
         self.staging.mkdir(parents=True)
         # The render worker has threads (Helm's Go runtime): spawn, never fork, the child.
         self._child = subprocess.Popen([sys.executable, "-m", "infra.render.file_writer", str(self.staging)],
@@ -171,18 +180,22 @@ class ManifestWriter:
         return None
 
     def commit(self) -> None:
-        """Wait for every file, then swap the staging folder in as ``manifests/``."""
+        """Wait for every file, then swap the staging folder in as ``manifests/``.
+
+        The previous manifests are only moved aside, into :attr:`discarded`: deleting a
+        region's ~1,500 files takes ~0.2 s, which the caller spends off the critical path
+        (``render_stacks`` deletes them on a thread of its own while the next stack renders).
+        """
         failure = self._close()
         problems = sorted(self._problems) + ([failure] if failure else [])
         if problems:
             self.abandon()
             raise ValueError("; ".join(problems))
-        manifests, previous = self.out_dir / "manifests", self.out_dir / ".manifests.previous"
+        manifests = self.out_dir / "manifests"
         if manifests.exists():
-            shutil.rmtree(previous, ignore_errors=True)
-            manifests.rename(previous)
+            self.discarded = Path(tempfile.mkdtemp(prefix=DISCARDED_PREFIX, dir=self.out_dir))
+            manifests.rename(self.discarded / "manifests")
         self.staging.rename(manifests)
-        shutil.rmtree(previous, ignore_errors=True)
 
     def abandon(self) -> None:
         """Stop writing and remove the staging folder (a no-op after :meth:`commit`)."""
@@ -201,18 +214,14 @@ def write_stack(
     stack: str,
     registrations: list[Registration],
     outputs: dict[str, Any],
-    manifests: ManifestWriter | None = None,
+    manifests: ManifestWriter,
 ) -> dict[str, Any]:
-    """Write ``out_dir/manifests/**`` and ``out_dir/plan.json``; return the plan.
+    """Commit ``out_dir/manifests/**`` and write ``out_dir/plan.json``; return the plan.
 
     ``manifests`` is the writer that received the registrations while the program ran;
-    without one, every manifest is written now.
+    the previous manifests it moved aside are left for the caller (``manifests.discarded``).
     """
     plan = plan_document(stack, registrations, outputs)
-    if manifests is None:
-        manifests = ManifestWriter(out_dir)
-        for registration in registrations:
-            manifests.add(registration)
     manifests.commit()
     # orjson: the standard library's encoder is pure Python once indenting (1 s a region).
     (out_dir / "plan.json").write_bytes(orjson.dumps(plan, option=orjson.OPT_INDENT_2) + b"\n")

@@ -11,7 +11,7 @@ import pytest
 from infra import yamlio
 from infra.render import file_writer
 from infra.render.runtime import Registration
-from infra.render.writer import ManifestWriter, manifest_path
+from infra.render.writer import DISCARDED_PREFIX, ManifestWriter, manifest_path
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -55,8 +55,26 @@ def manifest_names(out: Path) -> list[str]:
 
 def test_a_new_render_replaces_the_previous_manifests_entirely(tmp_path):
     written(tmp_path, "removed-since").commit()
-    written(tmp_path, "kept").commit()
+    second = written(tmp_path, "kept")
+    second.commit()
     assert manifest_names(tmp_path) == ["configmap-kept.yaml"]
+    # The previous manifests are moved aside whole, for the caller to delete off the critical path.
+    assert second.discarded is not None and second.discarded.name.startswith(DISCARDED_PREFIX)
+    assert sorted(p.name for p in second.discarded.rglob("*.yaml")) == ["configmap-removed-since.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["manifests", second.discarded.name])
+
+
+def test_a_first_render_has_nothing_to_discard(tmp_path):
+    first = written(tmp_path, "only")
+    first.commit()
+    assert first.discarded is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifests"]
+
+
+def test_leftovers_of_a_killed_render_are_swept_by_the_next_one(tmp_path):
+    (tmp_path / ".manifests.partial" / "trust-rx1").mkdir(parents=True)
+    (tmp_path / f"{DISCARDED_PREFIX}abc" / "manifests").mkdir(parents=True)
+    written(tmp_path, "fresh").commit()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifests"]
 
 

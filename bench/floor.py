@@ -19,9 +19,12 @@ Two shapes of the same registrations:
   loading and validation, component logic, chart rendering, writing manifests and
   ``plan.json``, and process orchestration.
 
-    python -m bench.floor [--graph] PLAN.json [PLAN.json ...]  -> prints registrations, seconds
+    python -m bench.floor [--graph] [--per-stack] PLAN.json [PLAN.json ...]  -> prints registrations, seconds
 
-Several plans are registered in one process, as one program (the estate's floor).
+Several plans are registered in one process, as one program (the estate's floor), or
+with ``--per-stack`` each in a process of its own, one after another, forked from a
+process that has imported the SDK's modules the render's fork server preloads: the
+render's own process model, without its program.
 """
 
 from __future__ import annotations
@@ -124,6 +127,39 @@ def main(plan_paths: list[str], graph: bool = False) -> dict[str, Any]:
     return result
 
 
+def per_stack(plan_paths: list[str], graph: bool) -> dict[str, Any]:
+    """Register each plan in a forked process of its own, one after another."""
+    import gc
+    import importlib
+
+    from infra.render import PRELOAD
+
+    started = time.perf_counter()
+    # What the render's fork server holds besides the program: the SDK and the runtime,
+    # frozen as there (infra/render/fork_server.py), so a child's collection skips them.
+    for module in ("infra.render.runtime", *(m for m in PRELOAD if m.startswith("pulumi_kubernetes"))):
+        importlib.import_module(module)
+    gc.freeze()
+    results = []
+    for path in plan_paths:
+        reader, writer = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.close(reader)
+            os.write(writer, json.dumps(main([path], graph)).encode())
+            os._exit(0)  # as a render worker ends
+        os.close(writer)
+        with os.fdopen(reader) as stream:
+            output = stream.read()
+        _, status = os.waitpid(child, 0)
+        if status != 0 or not output:
+            raise SystemExit(f"the floor of {path} failed (wait status {status})")
+        results.append(json.loads(output))
+    return {"registrations": sum(r["registrations"] for r in results), "seconds": time.perf_counter() - started,
+            "shape": results[0]["shape"] + ", per stack",
+            "differences": [d for r in results for d in r.get("differences", [])]}
+
+
 def _root(parent: str | None) -> str | None:
     """Any stack's root resource is the same place: the top of the stack."""
     return "<stack>" if parent and "::pulumi:pulumi:Stack::" in parent else parent
@@ -163,9 +199,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", action="store_true", help="register with the plan's parents, dependencies, "
                         "providers and options")
+    parser.add_argument("--per-stack", action="store_true", help="each plan in a process of its own, one "
+                        "after another, forked from one that has imported the SDK (as the render's workers)")
     parser.add_argument("plans", nargs="+")
     arguments = parser.parse_args()
-    print(json.dumps(main(arguments.plans, arguments.graph)), flush=True)
+    run = per_stack if arguments.per_stack else main
+    print(json.dumps(run(arguments.plans, arguments.graph)), flush=True)
     # End as the render workers do (multiprocessing's os._exit): tearing down the object
     # graph of ~10,000 resources takes Python ~4 s that a render never pays.
     os._exit(0)

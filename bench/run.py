@@ -6,11 +6,11 @@ machine):
   alone (the largest), and all stacks in one worker (``--jobs 1``);
 - the floor: the same registrations with the SDKs alone under the same mock runtime
   (bench/floor.py), the whole estate in one process, with the plan's resource graph and
-  flat, rotating with the one-worker render; each overhead ratio is the median of the
-  rounds' ratios;
+  flat, and stack by stack (a forked process per plan), rotating with the one-worker
+  render; each overhead ratio is the median of the rounds' ratios;
 - synthetic estates of 25..400 trusts in one stack (and of one trust, for reference):
   the cost of each added trust, judged from least-squares fits (``--scaling-repeat`` runs
-  each, default 3);
+  each, default 5);
 - network-config-analyzer on each region's rendered policies (the whole estate, region by
   region) and, once, on the whole estate as one graph;
 - ``pulumi preview`` with the real engine of ``dev`` and of one region (bench/engine.py),
@@ -117,17 +117,20 @@ def bench_national(work: Path, repeat: int) -> dict:
     # worker (--jobs 1), against the floor registering the same resources in one process
     # (bench/floor.py): with the plan's parents, dependencies and options (``--graph``, the
     # floor the ratio is judged on) and flat (no parents or dependencies: what resolving
-    # the resource graph costs the SDK, for reference). Runs rotate (render, graph floor,
-    # flat floor, render, ...) and each ratio is the median of the rounds' ratios, so a slow
-    # spell of this shared machine lands on every side of a round.
+    # the resource graph costs the SDK, for reference), and the graph floor stack by stack
+    # (``--per-stack``: the render's process model, for reference). Runs rotate (render, graph floor, flat floor,
+    # per-stack floor, render, ...) and each ratio is the median of the rounds' ratios, so a
+    # slow spell of this shared machine lands on every side of a round.
     plans = [str(out / stack / "plan.json") for stack in per_stack]
     sequential_cmd = [cli, "render", "--stack", "all", "--jobs", "1", "--out", str(work / "sequential"),
                       "--as-of", AS_OF]
     floor_cmd = [sys.executable, "-m", "bench.floor", *plans]
-    rounds = [(timed(sequential_cmd), timed([*floor_cmd, "--graph"]), timed(floor_cmd)) for _ in range(repeat)]
-    sequential, floor, flat_floor = (summarise([r[side] for r in rounds]) for side in range(3))
+    rounds = [(timed(sequential_cmd), timed([*floor_cmd, "--graph"]), timed(floor_cmd),
+               timed([*floor_cmd, "--graph", "--per-stack"])) for _ in range(repeat)]
+    sequential, floor, flat_floor, per_stack_floor = (summarise([r[side] for r in rounds]) for side in range(4))
     ratios = [r[0][0] / r[1][0] for r in rounds]
     flat_ratios = [r[0][0] / r[2][0] for r in rounds]
+    per_stack_ratios = [r[0][0] / r[3][0] for r in rounds]
     return {
         "resources_per_stack": per_stack,
         "resources_total": sum(per_stack.values()),
@@ -144,6 +147,9 @@ def bench_national(work: Path, repeat: int) -> dict:
         "flat_floor": flat_floor,
         "flat_overhead_ratios": [round(r, 3) for r in flat_ratios],
         "flat_overhead_ratio": statistics.median(flat_ratios),
+        "per_stack_floor": per_stack_floor,
+        "per_stack_overhead_ratios": [round(r, 3) for r in per_stack_ratios],
+        "per_stack_overhead_ratio": statistics.median(per_stack_ratios),
     }
 
 
@@ -246,7 +252,8 @@ def plot(scaling: dict, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each national-estate measure")
-    parser.add_argument("--scaling-repeat", type=int, default=3, help="runs of each synthetic estate")
+    parser.add_argument("--scaling-repeat", type=int, default=5, help="runs of each synthetic estate (its largest "
+                        "sizes take ~20 s, long enough for one of this machine's slow spells)")
     parser.add_argument("--sizes", default="25,50,100,200,400")
     parser.add_argument("--engine-region", default="wales", help="region previewed with the real engine")
     args = parser.parse_args()

@@ -107,6 +107,13 @@ def test_the_graph_floor_sends_the_engine_the_render_s_parents_dependencies_and_
     assert result["differences"] == []
 
 
+def test_the_floor_stack_by_stack_registers_every_plan_in_a_process_of_its_own(rendered_dev, rendered_all):
+    plans = [str(rendered_dev.directory / "plan.json"), str(rendered_all["wales"].directory / "plan.json")]
+    result = floor("--graph", "--per-stack", *plans)
+    assert result["registrations"] == len(rendered_dev.resources) + len(rendered_all["wales"].resources)
+    assert result["differences"] == [] and result["shape"] == "graph, per stack"
+
+
 def test_the_floor_s_comparison_sees_a_wrong_parent_or_a_lost_dependency(rendered_dev):
     from bench.floor import graph_differences
     from infra.render.runtime import Registration

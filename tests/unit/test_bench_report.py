@@ -36,6 +36,8 @@ def results(ratio_seconds: float, region_seconds: float, per_trust: list[float])
             "floor_seconds": 40.0, "overhead_ratio": ratio_seconds / 40.0, "overhead_ratios": [ratio_seconds / 40.0],
             "flat_floor": {**measure, "seconds": 30.0}, "flat_overhead_ratio": ratio_seconds / 30.0,
             "flat_overhead_ratios": [ratio_seconds / 30.0],
+            "per_stack_floor": {**measure, "seconds": 32.0}, "per_stack_overhead_ratio": ratio_seconds / 32.0,
+            "per_stack_overhead_ratios": [ratio_seconds / 32.0],
         },
         "nca": {"available": True, "per_region": {}, "whole_estate_region_by_region_seconds": 50.0},
         "engine": {"available": False, "reason": "no local toolchain"},
@@ -60,9 +62,11 @@ def test_targets_are_judged_from_the_numbers():
     assert targets_table(results(48.0, 9.0, [0.25, 0.24, 0.25, 0.26, 0.25])) in good
 
 
-def test_the_flat_floor_is_reported_but_not_judged():
+def test_the_flat_and_per_stack_floors_are_reported_but_not_judged():
     row = target_row(render(results(48.0, 9.0, [0.25] * 5)), "| the same against the flat floor")
     assert row.endswith("| for reference | 1.60 | |")
+    row = target_row(render(results(48.0, 9.0, [0.25] * 5)), "| the same against the floor run stack by stack")
+    assert row.endswith("| for reference | 1.50 | |")
 
 
 def test_a_falling_total_per_trust_with_constant_slopes_is_linear():

@@ -189,20 +189,23 @@ components pays, whoever writes it.
 
 ### Where the overhead goes (measured 2026-12-04: a timeline of `render --stack all --jobs 1`, cProfile)
 
-- A timeline of one sequential render of the estate (11.6–12.4 s that day): 0.65 s until the
+- A timeline of one sequential render of the estate (11.6–12.9 s that day): 0.65 s until the
   first worker starts (the CLI validates every stack while the fork server imports the
-  SDK), 4.0 s of the nine programs building their components before their first
-  registration, 6.3 s of registering, 0.3 s of finishing the manifests and writing
-  `plan.json`, ~0.02 s between stacks. The floor the same day: 0.5 s of imports, 1.3 s
-  building the 9,458 resources (0.5 s of it the SDK's lazily loaded modules, which the
-  render's fork server has already imported), 8.2 s registering them. The SDK's share of
-  the work is the same in both; what the ratio shows is the programs' construction.
-- That construction is mostly SDK code the components call: the Outputs they hand one
-  another (a namespace's name, a role to bind, an agreement's route) each create futures
-  and tasks that a floor built from plain values never creates, and pulumi_kubernetes'
-  argument handling. The project's own functions are a few per cent of it by cProfile's
-  own-time; the largest is parsing the charts' YAML (~1 ms a chart).
-- The second core: Helm renders the 209 archive charts (~11 ms each, about two thirds of it
+  SDK), 0.06 s from the workers' start to their programs', 3.1 s in the nine programs'
+  `main()` (building the components), 1.5 s from the end of `main()` to the first
+  registration and 7.2 s of registering (the SDK resolving, serialising and sending), 0.4 s
+  of finishing the manifests and writing `plan.json`, ~0.02 s between stacks. The floor
+  the same day: 0.5 s of imports, 1.3 s building the 9,458 resources (0.5 s of it the SDK's
+  lazily loaded modules, which the render's fork server has already imported), 8.2 s
+  registering them. The SDK's registering is about the same in both (8.7 against 8.2 s);
+  what the ratio shows is the programs' construction, 3.1 s against ~0.8 s.
+- Of those 3.1 s, ~0.8 s is the programs waiting for Helm (midlands: 0.13 s, its 39 charts
+  take ~9 ms each on the Helm thread and the first store needs its chart ~0.25 s in), ~0.3 s
+  parsing the charts' YAML (~1 ms a chart) and ~0.3 s loading and validating the estate
+  (once a stack). The rest is the components' code and the SDK calls it makes besides the
+  resource constructors the floor also makes (options, component outputs); the project's
+  own functions are a few per cent of it by cProfile's own-time.
+- The second core: Helm renders the 209 archive charts (~9 ms each, about two thirds of it
   validating the values against the chart's schema, which stays: it is the chart's
   contract), and the writer children emit and create ~8,800 manifest files.
 - Changed in this round, measured in alternating runs against the previous code: the

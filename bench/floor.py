@@ -144,9 +144,15 @@ def per_stack(plan_paths: list[str], graph: bool) -> dict[str, Any]:
     for path in plan_paths:
         reader, writer = os.pipe()
         child = os.fork()
-        if child == 0:
-            os.close(reader)
-            os.write(writer, json.dumps(main([path], graph)).encode())
+        if child == 0:  # never returns into this loop, whatever happens
+            try:
+                os.close(reader)
+                os.write(writer, json.dumps(main([path], graph)).encode())
+            except BaseException:  # noqa: BLE001 - said on stderr; the parent reports the failure
+                import traceback
+
+                traceback.print_exc()
+                os._exit(1)
             os._exit(0)  # as a render worker ends
         os.close(writer)
         with os.fdopen(reader) as stream:

@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.engine import bench_previews
 
@@ -114,23 +115,26 @@ def bench_national(work: Path, repeat: int) -> dict:
     region = max((s for s in per_stack if s != "national"), key=per_stack.get)
     one_region = median_run([cli, "render", "--stack", region, "--out", str(work / region), "--as-of", AS_OF], repeat)
     # The overhead ratio compares like with like: one process at a time. Every stack in one
-    # worker (--jobs 1), against the floor registering the same resources in one process
-    # (bench/floor.py): with the plan's parents, dependencies and options (``--graph``, the
-    # floor the ratio is judged on) and flat (no parents or dependencies: what resolving
-    # the resource graph costs the SDK, for reference), and the graph floor stack by stack
-    # (``--per-stack``: the render's process model, for reference). Runs rotate (render, graph floor, flat floor,
-    # per-stack floor, render, ...) and each ratio is the median of the rounds' ratios, so a
-    # slow spell of this shared machine lands on every side of a round.
+    # worker (--jobs 1), against the floor registering the same resources (bench/floor.py):
+    # in one process with the plan's parents, dependencies and options (``--graph``, the
+    # floor the ratio is judged on); flat, without parents or dependencies (what resolving
+    # the resource graph costs the SDK, for reference); and stack by stack (``--per-stack``:
+    # the render's process model, for reference). Runs rotate (render, then each floor, then
+    # render, ...) and each ratio is the median of the rounds' ratios, so a slow spell of
+    # this shared machine lands on every side of a round.
     plans = [str(out / stack / "plan.json") for stack in per_stack]
     sequential_cmd = [cli, "render", "--stack", "all", "--jobs", "1", "--out", str(work / "sequential"),
                       "--as-of", AS_OF]
     floor_cmd = [sys.executable, "-m", "bench.floor", *plans]
-    rounds = [(timed(sequential_cmd), timed([*floor_cmd, "--graph"]), timed(floor_cmd),
-               timed([*floor_cmd, "--graph", "--per-stack"])) for _ in range(repeat)]
-    sequential, floor, flat_floor, per_stack_floor = (summarise([r[side] for r in rounds]) for side in range(4))
-    ratios = [r[0][0] / r[1][0] for r in rounds]
-    flat_ratios = [r[0][0] / r[2][0] for r in rounds]
-    per_stack_ratios = [r[0][0] / r[3][0] for r in rounds]
+    floors = {"": [*floor_cmd, "--graph"], "flat_": floor_cmd, "per_stack_": [*floor_cmd, "--graph", "--per-stack"]}
+    rounds = [(timed(sequential_cmd), {prefix: timed(cmd) for prefix, cmd in floors.items()}) for _ in range(repeat)]
+    sequential = summarise([one_worker for one_worker, _ in rounds])
+    measured: dict[str, Any] = {}
+    for prefix in floors:  # floor / flat_floor / per_stack_floor, and their overhead ratios
+        ratios = [one_worker[0] / floors_run[prefix][0] for one_worker, floors_run in rounds]
+        measured[f"{prefix}floor"] = summarise([floors_run[prefix] for _, floors_run in rounds])
+        measured[f"{prefix}overhead_ratios"] = [round(r, 3) for r in ratios]
+        measured[f"{prefix}overhead_ratio"] = statistics.median(ratios)
     return {
         "resources_per_stack": per_stack,
         "resources_total": sum(per_stack.values()),
@@ -140,16 +144,8 @@ def bench_national(work: Path, repeat: int) -> dict:
         "largest_region": region,
         "render_one_region": one_region,
         "render_all_sequential": sequential,
-        "floor": floor,
-        "floor_seconds": floor["seconds"],
-        "overhead_ratios": [round(r, 3) for r in ratios],
-        "overhead_ratio": statistics.median(ratios),
-        "flat_floor": flat_floor,
-        "flat_overhead_ratios": [round(r, 3) for r in flat_ratios],
-        "flat_overhead_ratio": statistics.median(flat_ratios),
-        "per_stack_floor": per_stack_floor,
-        "per_stack_overhead_ratios": [round(r, 3) for r in per_stack_ratios],
-        "per_stack_overhead_ratio": statistics.median(per_stack_ratios),
+        "floor_seconds": measured["floor"]["seconds"],
+        **measured,
     }
 
 

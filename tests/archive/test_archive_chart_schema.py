@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import helm_python
 import pytest
@@ -118,3 +119,55 @@ def test_it_should_reject_insecure_or_invalid_values(chart, full, path, value, w
 def test_it_should_reject_invalid_values_before_rendering(full):
     with pytest.raises(helm_python.HelmError):
         h.render(_set(full, "securityContext.runAsUser", 0))
+
+
+#: Length limits the schema states with maxLength/minLength next to an unbounded pattern:
+#: (path, the longest value accepted, one character more). Helm compiles the schema's
+#: regular expressions on every render, and a counted repetition such as {0,61} compiles
+#: into that many copies (docs/performance.md), so the limits live in the length keywords.
+LENGTH_LIMITS = [
+    ("image.digest", "sha256:" + "a" * 64, "sha256:" + "a" * 65),
+    ("orthanc.dicom.aet", "A" * 16, "A" * 17),
+    ("orthanc.modalities[0].name", "m" * 32, "m" * 33),
+    ("orthanc.modalities[0].aet", "A" * 16, "A" * 17),
+    ("orthanc.peers[0].name", "p" * 32, "p" * 33),
+    ("orthanc.peers[0].agreement", "a" * 63, "a" * 64),
+    ("orthanc.peers[0].modality.aet", "A" * 16, "A" * 17),
+    ("orthanc.peers[0].egress.namespace", "n" * 63, "n" * 64),
+    ("postgresql.database", "d" * 63, "d" * 64),
+    ("postgresql.user", "u" * 63, "u" * 64),
+    ("objectStorage.bucket", "b" * 63, "b" * 64),
+    ("objectStorage.region", "r" * 32, "r" * 33),
+    ("networkPolicy.ingress.dicomNamespaces", ["n" * 63], ["n" * 64]),
+    ("networkPolicy.ingress.httpNamespaces", ["n" * 63], ["n" * 64]),
+    ("networkPolicy.egress.dns.namespace", "n" * 63, "n" * 64),
+    ("networkPolicy.egress.postgresql.namespace", "n" * 63, "n" * 64),
+    ("networkPolicy.egress.objectStorage.namespace", "n" * 63, "n" * 64),
+]
+
+
+@pytest.mark.parametrize(("path", "longest", "too_long"), LENGTH_LIMITS, ids=[p for p, _, _ in LENGTH_LIMITS])
+def test_it_should_hold_each_length_limit_exactly(chart, full, path, longest, too_long):
+    chart.validate_schema(_set(full, path, longest))
+    with pytest.raises(helm_python.HelmValuesError):
+        chart.validate_schema(_set(full, path, too_long))
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [("image.digest", "sha256:" + "A" * 64), ("objectStorage.bucket", "ab"), ("objectStorage.bucket", "-ab"),
+     ("orthanc.dicom.aet", ""), ("postgresql.database", "1db"), ("orthanc.peers[0].agreement", "a-")],
+)
+def test_it_should_still_refuse_the_wrong_shape_within_the_length_limit(chart, full, path, value):
+    with pytest.raises(helm_python.HelmValuesError):
+        chart.validate_schema(_set(full, path, value))
+
+
+def test_it_should_state_long_length_limits_outside_its_patterns():
+    """Counted repetitions left in patterns are short ({1,3} octets, {1,5} ports, {3,5} ODS
+    codes) or per DNS label inside a host name, where no length keyword can say it."""
+    for where, node in _walk(SCHEMA):
+        for low, high in re.findall(r"\{(\d+)(?:,(\d+))?\}", node.get("pattern", "")):
+            if int(high or low) > 5:
+                assert "[A-Za-z0-9-]{0,61}" in node["pattern"], f"{where}: {node['pattern']}"
+

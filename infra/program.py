@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import pulumi
 
-from infra.helm import ChartRenderError
+from infra.components.archive import CHART as ARCHIVE_CHART
+from infra.helm import ChartRenderError, start_loading
 from infra.model.loader import EstateLoadError, load_estate
 from infra.settings import StackSettingsError, from_pulumi_config
 from infra.stacks import dev, national, region
 
 LAYERS = {"national": national.build, "region": region.build, "dev": dev.build}
+#: The charts each layer renders (infra.helm): loaded in the background while the estate loads.
+CHARTS = {"national": (), "region": (ARCHIVE_CHART,), "dev": (ARCHIVE_CHART,)}
 
 
 def main() -> None:
     try:
         settings = from_pulumi_config()
+        for chart in CHARTS[settings.role]:
+            start_loading(chart)
         estate = load_estate(settings.estate_dir)
         if settings.region is not None:
             estate.region(settings.region)

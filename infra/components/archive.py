@@ -19,7 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.components.storage import BLOCK_STORAGE_CLASS, OBJECT_STORAGE_CLASS, object_store_endpoint
-from infra.helm import register_objects, render_chart, start_rendering
+from infra.helm import ChartRequest, register_objects, render_chart, start_rendering
 from infra.k8s import TRUST_LABEL, metadata
 from infra.model import RetentionClass, Trust
 from infra.ports import ARCHIVE_DICOM_TLS, ARCHIVE_HTTPS, EXCHANGE_GATEWAY, EXCHANGE_SERVICE_PORTS
@@ -181,10 +181,10 @@ class ArchiveStore(pulumi.ComponentResource):
     """One trust's archive: TLS, credentials, index database, buckets, WORM guard, Orthanc."""
 
     @staticmethod
-    def prepare(args: ArchiveStoreArgs) -> None:
-        """Start rendering the archive chart in the background (see helm.start_rendering);
-        call for every trust before constructing the first store."""
-        start_rendering(CHART, chart_values(args), CHART, args.trust.namespace)
+    def prepare(stores: list[ArchiveStoreArgs]) -> None:
+        """Start rendering the stores' charts in the background (see helm.start_rendering);
+        call once, with every store of the program, before constructing the first."""
+        start_rendering(CHART, [ChartRequest(chart_values(args), CHART, args.trust.namespace) for args in stores])
 
     def __init__(self, name: str, args: ArchiveStoreArgs, opts: pulumi.ResourceOptions):
         super().__init__("imaging-cloud:archive:ArchiveStore", name, None, opts)

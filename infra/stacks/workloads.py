@@ -56,8 +56,7 @@ def build_cluster_workloads(
     high_availability = cluster.worker_replicas >= 3
     archives = {trust.ods_code: _archive_args(estate, cluster, region_name, zones, trust, live, high_availability,
                                               local_control_plane) for trust in trusts}
-    for args in archives.values():
-        ArchiveStore.prepare(args)
+    ArchiveStore.prepare(list(archives.values()))
 
     platform = PlatformZones(
         f"{cluster.name}-zones",

@@ -171,3 +171,91 @@ def test_it_should_state_long_length_limits_outside_its_patterns():
             if int(high or low) > 5:
                 assert "[A-Za-z0-9-]{0,61}" in node["pattern"], f"{where}: {node['pattern']}"
 
+
+# The renderer (infra.helm.LoadedChart) checks a program's releases against this schema in
+# one call of Helm's validator and renders them from the chart packaged without it. The
+# check must refuse exactly what Helm's own render refuses, and the templates must render
+# exactly as the whole chart does.
+AGREEMENT = (
+    [(f"ci/{s}", lambda full, s=s: h.load_values(s)) for s in SCENARIOS]
+    + [(f"{p}={v!r}", lambda full, p=p, v=v: _set(full, p, v)) for p, v, _ in INSECURE]
+    + [(f"{p} at its limit", lambda full, p=p, v=v: _set(full, p, v)) for p, v, _ in LENGTH_LIMITS]
+    + [(f"{p} over its limit", lambda full, p=p, v=v: _set(full, p, v)) for p, _, v in LENGTH_LIMITS]
+    # A null deletes the chart's default before Helm validates: accepted, unless required.
+    + [(f"{p}=None", lambda full, p=p: _set(full, p, None)) for p in ("replicaCount", "orthanc.dicom.aet", "image.tag")]
+)
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    from infra.helm import loaded_chart
+
+    return loaded_chart("vna-archive")
+
+
+def _refused_by_helms_render(values: dict) -> bool:
+    try:
+        h.render(values, name="vna-archive", namespace=h.NAMESPACE)
+        return False
+    except helm_python.HelmValuesError:
+        return True
+
+
+@pytest.mark.parametrize("case", [c for _, c in AGREEMENT], ids=[i for i, _ in AGREEMENT])
+def test_the_renderers_check_should_refuse_exactly_what_helms_render_refuses(loaded, full, case):
+    from infra.helm import ChartRenderError, ChartRequest
+
+    values = case(full)
+    [result] = loaded.check([ChartRequest(values, "vna-archive", h.NAMESPACE)])
+    assert isinstance(result, ChartRenderError) == _refused_by_helms_render(values)
+
+
+def test_the_renderers_check_of_a_batch_should_judge_each_release_alone(loaded, full):
+    from infra.helm import ChartRenderError, ChartRequest
+
+    cases = [case(full) for _, case in AGREEMENT]
+    batch = loaded.check([ChartRequest(values, "vna-archive", f"trust-{i}") for i, values in enumerate(cases)])
+    alone = [loaded.check([ChartRequest(values, "vna-archive", f"trust-{i}")])[0] for i, values in enumerate(cases)]
+    assert [isinstance(r, ChartRenderError) for r in batch] == [isinstance(r, ChartRenderError) for r in alone]
+    assert [str(r) for r in batch if isinstance(r, ChartRenderError)] == [
+        str(r) for r in alone if isinstance(r, ChartRenderError)]
+    assert any(isinstance(r, ChartRenderError) for r in batch) and not all(isinstance(r, ChartRenderError) for r in batch)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_renderers_templates_should_render_as_the_whole_chart(chart, loaded, scenario):
+    from infra.helm import ChartRequest
+
+    values = h.load_values(scenario)
+    [checked] = loaded.check([ChartRequest(values, "vna-archive", h.NAMESPACE)])
+    assert loaded.render(checked) == chart.render(values, name="vna-archive", namespace=h.NAMESPACE, is_install=True)
+
+
+def test_the_renderer_should_render_only_checked_values(loaded, full):
+    from infra.helm import ChartRequest
+
+    with pytest.raises(TypeError):
+        loaded.render(ChartRequest(_set(full, "securityContext.runAsUser", 0), "vna-archive", h.NAMESPACE))
+
+
+def test_a_refused_release_should_name_its_namespace_and_field_and_leave_the_others_rendering(full):
+    from infra import helm
+
+    requests = [helm.ChartRequest(v, "vna-archive", ns) for v, ns in (
+        (full, "trust-a"), (_set(full, "securityContext.runAsUser", 0), "trust-b"), (full, "trust-c"))]
+    helm.start_rendering("vna-archive", requests)
+    for request in (requests[0], requests[2]):
+        objects = helm.render_chart("vna-archive", request.values, request.release, request.namespace)
+        assert objects == h.render(full, name="vna-archive", namespace=request.namespace)
+    with pytest.raises(helm.ChartRenderError) as refused:
+        helm.render_chart("vna-archive", requests[1].values, "vna-archive", "trust-b")
+    message = str(refused.value)
+    assert message.startswith("charts/vna-archive, release vna-archive in namespace trust-b:")
+    assert "/securityContext/runAsUser" in message and "trust-a" not in message and "trust-c" not in message
+
+
+def test_a_chart_that_cannot_load_should_stop_rendering_with_its_path():
+    from infra import helm
+
+    with pytest.raises(helm.ChartRenderError, match=r"^charts/no-such-chart: "):
+        helm.render_chart("no-such-chart", {}, "vna-archive", h.NAMESPACE)

@@ -66,6 +66,31 @@ def test_every_archive_chart_is_rendering_before_the_first_object_is_registered(
     assert started == archives
 
 
+def test_values_the_chart_refuses_stop_the_program_naming_the_release():
+    # The estate model admits nothing the chart refuses; this is the guard behind it. One
+    # trust's refused values stop the whole program (nothing is deployed), naming that
+    # trust's namespace and the field, without a traceback.
+    out = run_python(
+        "import pulumi\n"
+        "from infra.components import archive\n"
+        "from infra.render.runtime import render_program\n"
+        "original = archive.chart_values\n"
+        "def one_refused(args):\n"
+        "    values = original(args)\n"
+        "    if args.trust.ods_code == 'RJ1':\n"
+        "        values['securityContext'] = {'runAsUser': 0}\n"
+        "    return values\n"
+        "archive.chart_values = one_refused\n"
+        "try:\n"
+        "    render_program('dev')\n"
+        "except pulumi.RunError as failure:\n"
+        "    print(failure)\n"
+    )
+    assert out.startswith("invalid chart values, nothing was deployed:\n"), out
+    assert "charts/vna-archive, release vna-archive in namespace trust-rj1:" in out
+    assert "/securityContext/runAsUser" in out and "Traceback" not in out
+
+
 def test_the_fork_server_preload_starts_no_thread_and_no_go_runtime():
     # Render workers are forked from a server that imported PRELOAD; forking a process
     # with threads or with helm-python's Go runtime loaded can deadlock the child.

@@ -7,7 +7,8 @@ machine):
 - the floor: the same registrations with the SDKs alone under the same mock runtime
   (bench/floor.py), the whole estate in one process, with the plan's resource graph and
   flat, and stack by stack (a forked process per plan), rotating with the one-worker
-  render; each overhead ratio is the median of the rounds' ratios;
+  render; each overhead ratio is the median of the rounds' ratios (``--ratio-rounds``,
+  default 9);
 - synthetic estates of 25..400 trusts in one stack (and of one trust, for reference):
   the cost of each added trust, judged from least-squares fits (``--scaling-repeat`` runs
   each, default 5);
@@ -104,7 +105,7 @@ def count_resources(plan: Path) -> int:
     return len(json.loads(plan.read_text())["resources"])
 
 
-def bench_national(work: Path, repeat: int) -> dict:
+def bench_national(work: Path, repeat: int, ratio_rounds: int) -> dict:
     cli = str(BIN / "imaging-cloud")
     out = work / "national"
     render = median_run([cli, "render", "--stack", "all", "--out", str(out), "--as-of", AS_OF], repeat)
@@ -127,7 +128,8 @@ def bench_national(work: Path, repeat: int) -> dict:
                       "--as-of", AS_OF]
     floor_cmd = [sys.executable, "-m", "bench.floor", *plans]
     floors = {"": [*floor_cmd, "--graph"], "flat_": floor_cmd, "per_stack_": [*floor_cmd, "--graph", "--per-stack"]}
-    rounds = [(timed(sequential_cmd), {prefix: timed(cmd) for prefix, cmd in floors.items()}) for _ in range(repeat)]
+    rounds = [(timed(sequential_cmd), {prefix: timed(cmd) for prefix, cmd in floors.items()})
+              for _ in range(ratio_rounds)]
     sequential = summarise([one_worker for one_worker, _ in rounds])
     measured: dict[str, Any] = {}
     for prefix in floors:  # floor / flat_floor / per_stack_floor, and their overhead ratios
@@ -174,34 +176,46 @@ def bench_scaling(work: Path, sizes: list[int], repeat: int) -> dict:
     """One stack of N trusts per size (and of one trust, for reference), render and graph
     floor alternating as in bench_national.
 
+    The sizes rotate within each round (1, 25, ..., 400 trusts, then again), so a slow
+    spell of this shared machine lands on several sizes instead of on all the runs of one:
+    the largest size's five runs back to back take ~2.5 minutes, long enough for one.
     Each size also gets the slope of its total from the size before,
     ``(t(N) - t(M)) / (N - M)``, for the table and plot; whether the total is linear is
     judged by bench/report.py from least-squares fits through all the sizes.
     """
     from bench.synthetic import write_estate
 
-    def measure(size: int) -> dict:
+    commands = {}
+    for size in [1, *sizes]:
         stacks = write_estate(work / f"synthetic-{size}", size)
         out = work / f"synthetic-{size}" / "out"
-        render_cmd = [str(BIN / "imaging-cloud"), "render", "--stack", "bench", "--out", str(out), "--as-of", AS_OF]
-        renders, floors = [], []
-        for _ in range(repeat):
-            renders.append(timed(render_cmd, {"IMAGING_CLOUD_STACKS_DIR": str(stacks)}))
-            floors.append(timed([sys.executable, "-m", "bench.floor", "--graph", str(out / "plan.json")]))
-        render, floor = summarise(renders), summarise(floors)
-        row = {"trusts": size, "resources": count_resources(out / "plan.json"), "render_seconds": render["seconds"],
-               "render_runs": render["runs"], "floor_seconds": floor["seconds"], "floor_runs": floor["runs"],
-               "peak_rss_mib": render["peak_rss_mib"]}
-        print(f"  {size:4d} trusts: {row['resources']:6d} resources, render {row['render_seconds']:6.1f}s, "
-              f"floor {row['floor_seconds']:6.1f}s, {row['peak_rss_mib']:.0f} MiB", flush=True)
-        return row
+        commands[size] = (
+            [str(BIN / "imaging-cloud"), "render", "--stack", "bench", "--out", str(out), "--as-of", AS_OF],
+            {"IMAGING_CLOUD_STACKS_DIR": str(stacks)},
+            [sys.executable, "-m", "bench.floor", "--graph", str(out / "plan.json")],  # the render writes it first
+        )
+    runs: dict[int, tuple[list, list]] = {size: ([], []) for size in commands}
+    for round_number in range(1, repeat + 1):
+        for size, (render_cmd, env, floor_cmd) in commands.items():
+            runs[size][0].append(timed(render_cmd, env))
+            runs[size][1].append(timed(floor_cmd))
+        print(f"  round {round_number}/{repeat}: " + ", ".join(
+            f"{size} trusts {renders[-1][0]:.1f}s/{floors[-1][0]:.1f}s" for size, (renders, floors) in runs.items()),
+            flush=True)
 
-    rows = [measure(size) for size in [1, *sizes]]
-    for before, row in zip(rows, rows[1:]):
-        added = row["trusts"] - before["trusts"]
-        row["seconds_per_trust"] = (row["render_seconds"] - before["render_seconds"]) / added
-        row["floor_per_trust"] = (row["floor_seconds"] - before["floor_seconds"]) / added
-        row["seconds_per_trust_total"] = row["render_seconds"] / row["trusts"]
+    def size_row(size: int) -> dict:
+        render, floor = summarise(runs[size][0]), summarise(runs[size][1])
+        plan = work / f"synthetic-{size}" / "out" / "plan.json"
+        return {"trusts": size, "resources": count_resources(plan), "render_seconds": render["seconds"],
+                "render_runs": render["runs"], "floor_seconds": floor["seconds"], "floor_runs": floor["runs"],
+                "peak_rss_mib": render["peak_rss_mib"], "floor_peak_rss_mib": floor["peak_rss_mib"]}
+
+    rows = [size_row(size) for size in commands]
+    for before, current in zip(rows, rows[1:]):
+        added = current["trusts"] - before["trusts"]
+        current["seconds_per_trust"] = (current["render_seconds"] - before["render_seconds"]) / added
+        current["floor_per_trust"] = (current["floor_seconds"] - before["floor_seconds"]) / added
+        current["seconds_per_trust_total"] = current["render_seconds"] / current["trusts"]
     return {"fixed": rows[0], "sizes": rows[1:]}
 
 
@@ -211,7 +225,7 @@ def plot(scaling: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from bench.report import linear_fit, quadratic_fit
+    from bench.report import halves, linear_fit, quadratic_fit, range_slopes
 
     rows = scaling["sizes"]
     fit = linear_fit(rows, "render_seconds")
@@ -226,15 +240,20 @@ def plot(scaling: dict, path: Path) -> None:
     total.set_ylabel("seconds")
     total.set_title("Total render time")
     total.legend(fontsize=8)
-    for key, style, label in (("render_seconds", "-", "render"), ("floor_seconds", "--", "SDK floor")):
+    smaller, larger = halves(rows)
+    for key, style, colour, label in (("render_seconds", "-", "C0", "render"), ("floor_seconds", "--", "C1", "SDK floor")):
+        for half, cost in zip((smaller, larger), range_slopes(rows, key)):
+            per.plot([half[0]["trusts"], half[-1]["trusts"]], [cost * 1000] * 2, style, color=colour, linewidth=2.5,
+                     label=f"{label}, slope of each half" + (" (judged)" if key == "render_seconds" else "")
+                     if half is smaller else None)
         _, b, c = quadratic_fit(rows, key)
-        per.plot(trusts, [(b + 2 * c * n) * 1000 for n in trusts], style, linewidth=2,
-                 label=f"{label}, least squares" + (" (judged)" if key == "render_seconds" else ""))
+        per.plot(trusts, [(b + 2 * c * n) * 1000 for n in trusts], ":", color=colour, linewidth=1,
+                 label=f"{label}, least-squares quadratic (reference)")
     per.plot(trusts, [r["seconds_per_trust"] * 1000 for r in rows], "o", color="C0", alpha=0.5,
              label="render, slope from the size before")
     per.plot(trusts, [r["floor_per_trust"] * 1000 for r in rows], "s", color="C1", alpha=0.5,
              label="SDK floor, slope from the size before")
-    per.plot(trusts, [r["seconds_per_trust_total"] * 1000 for r in rows], ":", color="grey",
+    per.plot(trusts, [r["seconds_per_trust_total"] * 1000 for r in rows], "-.", color="grey",
              label="render, total ÷ trusts")
     per.set_xlabel("trusts in one stack")
     per.set_ylabel("ms per trust")
@@ -248,6 +267,9 @@ def plot(scaling: dict, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each national-estate measure")
+    parser.add_argument("--ratio-rounds", type=int, default=9, help="rounds of the one-worker render against the "
+                        "floors: the overhead ratio is the median of the rounds' ratios, and a round is ~40 s, "
+                        "so a slow spell of the machine spoils one or two of them, not the median")
     parser.add_argument("--scaling-repeat", type=int, default=5, help="runs of each synthetic estate (its largest "
                         "sizes take ~20 s, long enough for one of this machine's slow spells)")
     parser.add_argument("--sizes", default="25,50,100,200,400")
@@ -257,7 +279,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="imaging-bench-") as tmp:
         work = Path(tmp)
         print("national estate ...", flush=True)
-        national = bench_national(work, args.repeat)
+        national = bench_national(work, args.repeat, args.ratio_rounds)
         print("network-config-analyzer ...", flush=True)
         nca = bench_nca(work)
         print("real engine previews ...", flush=True)
@@ -265,7 +287,8 @@ def main() -> None:
                                 args.engine_region, args.repeat)
         print("synthetic estates ...", flush=True)
         scaling = bench_scaling(work, sizes, args.scaling_repeat)
-    results = {"machine": {"cores": os.cpu_count()}, "repeat": args.repeat, "scaling_repeat": args.scaling_repeat,
+    results = {"machine": {"cores": os.cpu_count()}, "repeat": args.repeat, "ratio_rounds": args.ratio_rounds,
+               "scaling_repeat": args.scaling_repeat,
                "national": national, "nca": nca, "engine": engine, "scaling": scaling}
     (REPO / "bench" / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     plot(scaling, REPO / "docs" / "performance.png")

@@ -107,7 +107,9 @@ class ManifestWriter:
     needs (measured: threads creating the files slowed the program by a quarter). Files
     land in a staging folder that replaces ``manifests/`` only when the whole stack
     rendered (:meth:`commit`), so a failed render never leaves a half-written folder or
-    one mixing two renders.
+    one mixing two renders. A manifest unchanged since the previous render is a hard link
+    to the previous file (the child compares the bytes), so a re-render creates files only
+    for what changed and the previous folder's deletion frees nothing else.
     """
 
     #: Bytes handed to the child at a time: the pipe's own buffer on Linux, so a hand-over
@@ -123,9 +125,12 @@ class ManifestWriter:
         for leftover in [self.staging, *out_dir.glob(f"{DISCARDED_PREFIX}*")]:  # from a run that was killed
             shutil.rmtree(leftover, ignore_errors=True)
         self.staging.mkdir(parents=True)
+        previous = out_dir / "manifests"
         # The render worker has threads (Helm's Go runtime): spawn, never fork, the child.
-        self._child = subprocess.Popen([sys.executable, "-m", "infra.render.file_writer", str(self.staging)],
-                                       stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "infra.render.file_writer", str(self.staging),
+             *([str(previous)] if previous.is_dir() else [])],
+            stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         self._chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._feeder = threading.Thread(target=self._feed, name="manifests", daemon=True)
         self._feeder.start()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 
 from infra import yamlio
@@ -115,3 +117,70 @@ def test_the_child_reports_a_stream_cut_inside_a_frame(tmp_path):
     child = subprocess.run([sys.executable, "-m", "infra.render.file_writer", str(tmp_path)],
                            input=file_writer.frame("a.yaml", b"content")[:-3], capture_output=True, cwd=REPO)
     assert child.returncode == 1 and b"stream ended inside a frame" in child.stderr
+
+
+def changed(name: str) -> Registration:
+    entry = registration(name)
+    entry.inputs["data"] = {"k": "changed"}
+    return entry
+
+
+def rendered(out: Path, *entries: Registration) -> ManifestWriter:
+    writer = ManifestWriter(out)
+    for entry in entries:
+        writer.add(entry)
+    writer.commit()
+    return writer
+
+
+def test_a_re_render_links_unchanged_manifests_and_writes_changed_ones_afresh(tmp_path):
+    rendered(tmp_path, registration("same"), registration("edited"))
+    before = {p.name: p.stat() for p in (tmp_path / "manifests").rglob("*.yaml")}
+    second = rendered(tmp_path, registration("same"), changed("edited"), registration("new"))
+    after = {p.name: p.stat() for p in (tmp_path / "manifests").rglob("*.yaml")}
+    assert after["configmap-same.yaml"].st_ino == before["configmap-same.yaml"].st_ino
+    assert after["configmap-edited.yaml"].st_ino != before["configmap-edited.yaml"].st_ino
+    assert "changed" in (tmp_path / "manifests" / "trust-rx1" / "configmap-edited.yaml").read_text()
+    # The previous render's files were only read: its folder still holds what it held.
+    old = second.discarded / "manifests" / "trust-rx1"
+    assert yamlio.load((old / "configmap-edited.yaml").read_text())["data"] == {"k": "v"}
+    assert not (old / "configmap-new.yaml").exists()
+
+
+def test_a_re_render_writes_exactly_what_a_first_render_writes(tmp_path):
+    entries = [registration(f"cm-{i}", namespace=f"ns-{i % 3}") for i in range(40)]
+    rendered(tmp_path / "first", *entries)
+    rendered(tmp_path / "again", *entries[:30])
+    rendered(tmp_path / "again", *entries)  # 30 linked, 10 written
+    tree = lambda root: {p.relative_to(root): p.read_bytes() for p in root.rglob("*.yaml")}  # noqa: E731
+    assert tree(tmp_path / "again" / "manifests") == tree(tmp_path / "first" / "manifests")
+
+
+def test_a_failed_re_render_leaves_the_previous_files_as_they_were(tmp_path):
+    rendered(tmp_path, registration("kept"))
+    manifest = tmp_path / "manifests" / "trust-rx1" / "configmap-kept.yaml"
+    inode, text = manifest.stat().st_ino, manifest.read_bytes()
+    writer = ManifestWriter(tmp_path)
+    writer.add(registration("kept"))
+    writer.abandon()
+    assert manifest.stat().st_ino == inode and manifest.read_bytes() == text and manifest.stat().st_nlink == 1
+
+
+def frames(*objects: tuple[str, dict]) -> io.BytesIO:
+    return io.BytesIO(b"".join(file_writer.frame(path, orjson.dumps(obj)) for path, obj in objects))
+
+
+def test_the_child_links_only_a_regular_file_with_the_same_bytes(tmp_path):
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}
+    text = file_writer.manifest_text(obj)
+    previous = tmp_path / "previous"
+    (previous / "same-size.yaml").parent.mkdir(parents=True)
+    (previous / "same.yaml").write_bytes(text)
+    (previous / "same-size.yaml").write_bytes(bytes(len(text)))  # same length, other bytes
+    (previous / "longer.yaml").write_bytes(text + b"# more\n")
+    (previous / "folder.yaml").mkdir()
+    names = ["same.yaml", "same-size.yaml", "longer.yaml", "folder.yaml", "absent.yaml"]
+    counts = file_writer.write_frames(frames(*((name, obj) for name in names)), tmp_path / "out", previous)
+    assert counts == {"written": 4, "linked": 1}
+    assert (tmp_path / "out" / "same.yaml").stat().st_ino == (previous / "same.yaml").stat().st_ino
+    assert all((tmp_path / "out" / name).read_bytes() == text for name in names)

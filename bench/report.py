@@ -225,33 +225,41 @@ resource graph costs the SDK — waiting for each parent's and dependency's URN,
 a dependency on a component to all its children — which any program building these
 components pays, whoever writes it.
 
-### Where the overhead goes (measured 2026-12-04: a timeline of `render --stack all --jobs 1`, cProfile)
+### Where the overhead goes (measured 2026-12-04)
 
-- A timeline of one sequential render of the estate (11.6–12.9 s that day): 0.65 s until the
-  first worker starts (the CLI validates every stack while the fork server imports the
-  SDK), 0.06 s from the workers' start to their programs', 3.1 s in the nine programs'
-  `main()` (building the components), 1.5 s from the end of `main()` to the first
-  registration and 7.2 s of registering (the SDK resolving, serialising and sending), 0.4 s
-  of finishing the manifests and writing `plan.json`, ~0.02 s between stacks. The floor
-  the same day: 0.5 s of imports, 1.3 s building the 9,458 resources (0.5 s of it the SDK's
-  lazily loaded modules, which the render's fork server has already imported), 8.2 s
-  registering them. The SDK's registering is about the same in both (8.7 against 8.2 s);
-  what the ratio shows is the programs' construction, 3.1 s against ~0.8 s.
-- Of those 3.1 s, ~0.8 s is the programs waiting for Helm (midlands: 0.13 s, its 39 charts
-  take ~9 ms each on the Helm thread and the first store needs its chart ~0.25 s in), ~0.3 s
-  parsing the charts' YAML (~1 ms a chart) and ~0.3 s loading and validating the estate
-  (once a stack). The rest is the components' code and the SDK calls it makes besides the
-  resource constructors the floor also makes (options, component outputs); the project's
-  own functions are a few per cent of it by cProfile's own-time.
-- The second core: Helm renders the 209 archive charts (~9 ms each, about two thirds of it
-  validating the values against the chart's schema, which stays: it is the chart's
-  contract), and the writer children emit and create ~8,800 manifest files.
-- Changed in this round, measured in alternating runs against the previous code: the
-  writer hands objects to its child in 64 KB chunks instead of 256 KB, so the work it has
-  left when a program ends is short (its wait at commit: 0.74–0.88 s → 0.15 s over the
-  estate), and a re-render moves the previous manifests aside and deletes them on a thread
-  of the CLI's process while the next stack renders (~0.2 s a region): `render --stack all
-  --jobs 1` into a used folder 14.5 → 13.7 s (medians of 5; {n['render_all_sequential']['seconds']:.1f} s in this report's runs).
+- One stack in one process, with the modules the render's fork server preloads already
+  imported (midlands, 1,544 resources; medians of 10 alternating runs): the SDK floor
+  1.39 s; the program without manifests 1.59 s (+14%); the program with its manifests
+  handed to a sink instead of the writer child 1.63 s; the whole worker (manifests written,
+  `plan.json`) 1.68 s. Of the program's extra ~0.2 s, ~0.05 s is waiting for Helm (its 39
+  charts, now validated in one call), ~0.05 s parsing the charts' YAML and ~0.015 s loading
+  the estate; the rest is the components' own code and the SDK calls it makes besides the
+  constructors the floor makes too. By cProfile the program makes 11.69 M function calls to
+  the floor's 11.47 M (+1.9%): beside the SDK's work the project's own is small.
+- Across the estate, the one-worker render adds what the floor has not: the CLI validating
+  every stack while the fork server imports the SDK (the first worker starts ~0.9 s in;
+  the floor has imported the SDK and parsed its plans by then), ~0.03 s a stack to fork its
+  worker, and a writer child per stack emitting YAML (~0.15 ms an object, 0.2 s of CPU for
+  midlands) and creating files on the other core.
+- The render keeps both cores partly busy (the writer children, Helm's Go code, the CLI
+  deleting the previous manifests), the floor one: `perf record -a` of a one-worker render
+  finds the machine idle a third of the time. When this shared machine slows, the render
+  loses more than the floor: the rounds of one run spread from 1.20 to 1.55 while the floor
+  moved by 10% (see the runs above).
+- This machine's disk is ext4 without a journal (`/proc/fs/ext4/vda/options`; no jbd2).
+  There, ext4 does not reuse an inode freed in the last ~30 s and steps over each one when
+  it creates a file (`recently_deleted` under `__ext4_new_inode`: the top kernel symbols of
+  `perf record` on a writer child). Creating a region's ~1,500 files takes 0.04 to 1.3 s
+  of system time depending on how many files were deleted nearby in the last half minute,
+  and a re-render deletes the previous render's. Since this round a manifest that did not
+  change is a hard link to the previous render's file (the writer child compares the
+  bytes), so a re-render neither allocates nor frees its inode: midlands' writer child
+  re-rendering spends 0.01 s of system time, writing afresh 0.04–0.41 s. Renders are
+  byte-identical either way.
+- Changed in the previous round: Helm compiled the archive chart's 36 KB schema inside
+  every render (~4.6 of a chart's ~7.5 ms); the program's releases are now validated in one
+  call of Helm's own validator and the templates render from the chart packaged without it
+  (ADR 0003); the ratio went 1.32 → 1.24 in that round's run.
 - Tried, measured, not kept: one long-lived worker for all stacks of a run, each stack in a
   fresh `contextvars.Context` (the SDK's state is all context variables): byte-identical
   output, but 14–19 s instead of 12–13 s, because the cycle collector, off while a program
@@ -260,23 +268,24 @@ components pays, whoever writes it.
   output, off Python's lock on the Helm thread: no faster than libyaml (12.6 against
   11.1 ms for ten charts), and it returns keys sorted, which would reorder every archive
   manifest. Registering every store's own objects before any chart's, so the program waits
-  less for Helm (midlands waits ~0.13 s): the wait grew (0.12 → 0.15 s), as Helm's thread
-  slows by what the busier program takes of Python's lock for its JSON hand-over. Loading
-  Helm's runtime and the chart on the Helm thread as the worker starts (or as the program
-  reads its settings): 12.9 and 12.5 s against 12.6 s, no change. Earlier rounds: the mock monitor inline on the event loop; pumping the event
-  loop while a chart renders; registering the charts' objects last; letting the next stack
-  start while the last one's manifests are written; two Helm threads; `GOMAXPROCS=1` and
-  `GOGC=400` for Helm's runtime; a process of its own rendering and parsing the charts; `$ref`
-  definitions for the schema's repeated patterns.
-- This round ran on a machine about twice as fast as the last report's (the floor: 18.7 →
-  9.8 s): compare ratios, not seconds, with earlier reports. Two `make bench` runs of the
-  same code on 2026-12-04 gave 1.27 (rounds 1.26–1.31) and 1.32 (1.30–1.36): the ratio
-  sits at the target, within the machine's noise, and is not claimed met.
+  less for Helm: the wait grew (0.12 → 0.15 s), as Helm's thread slows by what the busier
+  program takes of Python's lock for its JSON hand-over. Loading Helm's runtime and the
+  chart on the Helm thread as the worker starts: no change. Byte-compiled project modules
+  (`compileall`; this machine sets `PYTHONDONTWRITEBYTECODE`): imports 0.25 → 0.23 s, not
+  worth a build step. Earlier rounds: the mock monitor inline on the event loop; pumping
+  the event loop while a chart renders; registering the charts' objects last; letting the
+  next stack start while the last one's manifests are written; two Helm threads;
+  `GOMAXPROCS=1` and `GOGC=400` for Helm's runtime; a process of its own rendering and
+  parsing the charts; `$ref` definitions for the schema's repeated patterns.
 - Three floors, so the ratio can be read honestly: the graph floor registers the whole
   estate as one program (the target's floor); the floor stack by stack forks one process
   per plan from one that has imported the SDK, as the render does (for reference); the
   flat floor drops parents and dependencies (for reference). The first two agree within
   the noise.
+- Run to run, on 2026-12-04: `make bench` gave 1.41 (5 rounds, 1.24–1.57, in a slow
+  spell: the estate's two-worker render took 10.1 s against 7.8 s in the next run) and
+  1.28 (9 rounds, 1.20–1.55), before the hard links; this report's run is below. Compare
+  ratios, not seconds, with earlier reports: the machine under the runs changes.
 
 `imaging-cloud audit --stack all` stays available for a self-contained run (it renders
 first, then evaluates); CI renders once and audits the render.

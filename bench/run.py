@@ -181,18 +181,20 @@ def bench_scaling(work: Path, sizes: list[int], repeat: int) -> dict:
     the largest size's five runs back to back take ~2.5 minutes, long enough for one.
     Each size also gets the slope of its total from the size before,
     ``(t(N) - t(M)) / (N - M)``, for the table and plot; whether the total is linear is
-    judged by bench/report.py from least-squares fits through all the sizes.
+    judged by bench/report.py from the least-squares slopes of the smaller and the larger
+    half of the sizes.
     """
     from bench.synthetic import write_estate
 
-    commands = {}
+    commands, plans = {}, {}
     for size in [1, *sizes]:
         stacks = write_estate(work / f"synthetic-{size}", size)
         out = work / f"synthetic-{size}" / "out"
+        plans[size] = out / "plan.json"  # the render writes it before the floor reads it
         commands[size] = (
             [str(BIN / "imaging-cloud"), "render", "--stack", "bench", "--out", str(out), "--as-of", AS_OF],
             {"IMAGING_CLOUD_STACKS_DIR": str(stacks)},
-            [sys.executable, "-m", "bench.floor", "--graph", str(out / "plan.json")],  # the render writes it first
+            [sys.executable, "-m", "bench.floor", "--graph", str(plans[size])],
         )
     runs: dict[int, tuple[list, list]] = {size: ([], []) for size in commands}
     for round_number in range(1, repeat + 1):
@@ -205,10 +207,9 @@ def bench_scaling(work: Path, sizes: list[int], repeat: int) -> dict:
 
     def size_row(size: int) -> dict:
         render, floor = summarise(runs[size][0]), summarise(runs[size][1])
-        plan = work / f"synthetic-{size}" / "out" / "plan.json"
-        return {"trusts": size, "resources": count_resources(plan), "render_seconds": render["seconds"],
+        return {"trusts": size, "resources": count_resources(plans[size]), "render_seconds": render["seconds"],
                 "render_runs": render["runs"], "floor_seconds": floor["seconds"], "floor_runs": floor["runs"],
-                "peak_rss_mib": render["peak_rss_mib"], "floor_peak_rss_mib": floor["peak_rss_mib"]}
+                "peak_rss_mib": render["peak_rss_mib"]}
 
     rows = [size_row(size) for size in commands]
     for before, current in zip(rows, rows[1:]):
@@ -242,10 +243,10 @@ def plot(scaling: dict, path: Path) -> None:
     total.legend(fontsize=8)
     smaller, larger = halves(rows)
     for key, style, colour, label in (("render_seconds", "-", "C0", "render"), ("floor_seconds", "--", "C1", "SDK floor")):
+        halves_label = f"{label}, slope of each half" + (" (judged)" if key == "render_seconds" else "")
         for half, cost in zip((smaller, larger), range_slopes(rows, key)):
             per.plot([half[0]["trusts"], half[-1]["trusts"]], [cost * 1000] * 2, style, color=colour, linewidth=2.5,
-                     label=f"{label}, slope of each half" + (" (judged)" if key == "render_seconds" else "")
-                     if half is smaller else None)
+                     label=halves_label if half is smaller else None)  # one legend entry for both halves
         _, b, c = quadratic_fit(rows, key)
         per.plot(trusts, [(b + 2 * c * n) * 1000 for n in trusts], ":", color=colour, linewidth=1,
                  label=f"{label}, least-squares quadratic (reference)")

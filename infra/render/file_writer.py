@@ -95,9 +95,10 @@ def write_frames(stream, root: Path, previous: Path | None = None) -> dict[str, 
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.add(target.parent)
         text = manifest_text(orjson.loads(_read_exactly(stream, content_size)))
-        if previous is not None and _holds(previous / relative, text):
+        previous_file = previous / relative if previous is not None else None
+        if previous_file is not None and _holds(previous_file, text):
             try:
-                os.link(previous / relative, target)
+                os.link(previous_file, target)
                 counts["linked"] += 1
                 continue
             except OSError:  # e.g. a file system without hard links: write it instead

@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-
 from bench.report import halves, linear_fit, marginal_costs, range_slopes, render, segments, targets_table
 
 FIXED_SECONDS = 3.0
